@@ -1,0 +1,75 @@
+"""Field lookup by path over nested objects and flat dotted keys alike."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def lookup(fields: Mapping[str, Any], path: tuple[str | int, ...]) -> Any:
+    """Return the value at ``path`` or ``None`` when any part is missing.
+
+    Accepts ``{"process": {"name": x}}``, ``{"process.name": x}`` and mixtures such as
+    ``{"process": {"parent.name": x}}``: at each level the longest flat dotted key that exists is
+    preferred, then nesting. An ``int`` segment indexes a list. A string segment applied to a list
+    of objects collects the values of every element (ECS arrays of objects), flattening one level.
+    """
+    return _lookup(fields, path, 0)
+
+
+def _lookup(node: Any, path: tuple[str | int, ...], i: int) -> Any:
+    n = len(path)
+    while i < n:
+        seg = path[i]
+        if isinstance(seg, int):
+            if isinstance(node, list) and -len(node) <= seg < len(node):
+                node = node[seg]
+                i += 1
+                continue
+            return None
+        if isinstance(node, Mapping):
+            # Fast path: exact key.
+            if seg in node:
+                # Prefer a longer flat dotted key when one exists (rare); check only when the
+                # path continues with string segments.
+                j = _longest_dotted(node, path, i)
+                if j > i + 1:
+                    node = node[".".join(path[i:j])]  # type: ignore[arg-type]
+                    i = j
+                else:
+                    node = node[seg]
+                    i += 1
+                continue
+            j = _longest_dotted(node, path, i)
+            if j > i:
+                node = node[".".join(path[i:j])]  # type: ignore[arg-type]
+                i = j
+                continue
+            return None
+        if isinstance(node, list):
+            out: list[Any] = []
+            for item in node:
+                v = _lookup(item, path, i)
+                if v is None:
+                    continue
+                if isinstance(v, list):
+                    out.extend(v)
+                else:
+                    out.append(v)
+            return out or None
+        return None
+    return node
+
+
+def _longest_dotted(node: Mapping[str, Any], path: tuple[str | int, ...], i: int) -> int:
+    """The end index j (> i + 1) of the longest ``".".join(path[i:j])`` key in ``node``, or i."""
+    best = i
+    parts: list[str] = []
+    for j in range(i, len(path)):
+        seg = path[j]
+        if not isinstance(seg, str):
+            break
+        parts.append(seg)
+        if j > i and ".".join(parts) in node:
+            best = j + 1
+    return best

@@ -1,0 +1,1 @@
+"""Predicate runtimes: the protocol every runtime implements, and the built-in Python runtime."""

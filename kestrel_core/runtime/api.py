@@ -1,0 +1,47 @@
+"""The protocols between the engine and a predicate runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from kestrel_core.events.model import Event
+    from kestrel_core.events.schema import Schema
+    from kestrel_core.ir import Predicate
+
+#: One hit: (index of the event in the batch, predicate id).
+Hit = tuple[int, int]
+
+
+@runtime_checkable
+class CompiledPredicates(Protocol):
+    """A rule set's predicates compiled by one runtime; evaluated a batch at a time."""
+
+    predicates: Sequence[Predicate]
+
+    def evaluate(self, events: Sequence[Event]) -> list[Hit]:
+        """Every (event index, predicate id) whose condition is true, in event order and, for one
+        event, in predicate id order. Must not raise for any event: a fault inside a predicate is
+        counted in :meth:`stats` and treated as "no match"."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        """Counters: evaluations, faults, quarantined predicates and anything runtime-specific."""
+        ...
+
+
+@runtime_checkable
+class Runtime(Protocol):
+    """What a ``PredicateRuntime`` factory returns."""
+
+    name: str
+
+    def compile(self, predicates: Sequence[Predicate], schema: Schema) -> CompiledPredicates:
+        """Compile the whole set at once. Raise :class:`kestrel_core.errors.CompileError` naming
+        the predicate's rule when a construct cannot be compiled."""
+        ...
+
+    def source(self, predicates: Sequence[Predicate], schema: Schema) -> str:
+        """The generated source for the set (``kestrel compile --emit NAME``)."""
+        ...

@@ -1,0 +1,4 @@
+"""The kestrel-lua plugin module, registered under the ``kestrel`` entry-point group.
+
+Its hook implementations are added as the components of kestrel-lua are built.
+"""

@@ -1,0 +1,3 @@
+"""kestrel-sinks: alert sinks for Kestrel."""
+
+__version__ = "0.1.0"
