@@ -88,3 +88,12 @@ class CompileError(KestrelError):
     """A runtime could not compile a predicate."""
 
     exit_code = EXIT_USAGE
+
+
+class RuleSkipped(KestrelError):
+    """A rule file is valid but not for Kestrel (e.g. an Elastic rule in KQL); counted, not an
+    error. ``reason`` groups the counts."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
