@@ -26,12 +26,12 @@ Semantics every runtime must implement identically
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal as TypingLiteral
-from typing import Union
 
 import attrs
 
-Scalar = Union[None, bool, int, float, str]
+Scalar = None | bool | int | float | str
 
 
 def _tuple(value: object) -> tuple:
@@ -51,8 +51,9 @@ class Field:
 
     A path segment that is an ``int`` indexes into an array. Lookup accepts nested objects and flat
     dotted keys alike (``{"process": {"name": x}}`` and ``{"process.name": x}``); see
-    :func:`kestrel_core.events.fields.lookup`. ``optional`` records EQL's ``?field`` (no unknown-field
-    error at analysis); it does not change evaluation: a missing field is null either way.
+    :func:`kestrel_core.events.fields.lookup`. ``optional`` records EQL's ``?field`` (no
+    unknown-field error at analysis); it does not change evaluation: a missing field is null
+    either way.
     """
 
     path: tuple[str | int, ...] = attrs.field(converter=_tuple)
@@ -202,9 +203,25 @@ FUNCTIONS: frozenset[str] = frozenset(
     }
 )
 
-Expr = Union[
-    Literal, Field, EventTime, Compare, IsNull, And, Or, Not, In, Match, Arith, Neg, Call
-]
+@attrs.frozen
+class External:
+    """A condition decided by a prebuilt rule package (hand-written Wasm or Lua), not by IR.
+
+    ``runtime`` names the runtime that owns the package (``wasm``, ``lua``); ``ref`` is the
+    package's absolute directory path; ``step`` the package step (0 for single-event packages).
+    Only that runtime can compile it; any other raises ``CompileError``. The package decides
+    true or false (never null).
+    """
+
+    runtime: str
+    ref: str
+    step: int = 0
+
+
+Expr = (
+    Literal | Field | EventTime | Compare | IsNull | And | Or | Not | In | Match | Arith | Neg
+    | Call | External
+)
 
 # --------------------------------------------------------------------------------------------
 # Queries
@@ -265,7 +282,7 @@ class Pipe:
     args: tuple[Scalar | Expr, ...] = attrs.field(converter=_tuple, factory=tuple)
 
 
-QueryBody = Union[EventQuery, SequenceQuery, SampleQuery]
+QueryBody = EventQuery | SequenceQuery | SampleQuery
 
 
 @attrs.frozen
@@ -324,7 +341,7 @@ def predicates_for(rules: list[tuple[str, Query]]) -> list[Predicate]:
     return out
 
 
-def walk(expr: Expr):  # noqa: ANN201 - generator of Expr
+def walk(expr: Expr) -> Iterator[Expr]:
     """Yield ``expr`` and every sub-expression, depth first, parents before children."""
     yield expr
     if isinstance(expr, (Compare, Arith)):

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 import traceback
 from collections.abc import Iterable
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Literal
 
 import attrs
@@ -30,11 +30,6 @@ from kestrel_core.builtins import BUILTIN_MODULES
 from kestrel_core.errors import PluginError
 from kestrel_core.registry import ComponentRegistry
 from kestrel_core.types import COMPONENT_TYPES, KIND_HOOKS, Component
-
-if sys.version_info >= (3, 10):
-    from importlib.metadata import EntryPoint, entry_points
-else:  # pragma: no cover
-    from importlib_metadata import EntryPoint, entry_points
 
 ENTRY_POINT_GROUP = "kestrel"
 CORE_DISTRIBUTION = "kestrel-core"

@@ -77,9 +77,9 @@ class FileSink:
                     continue
                 self._seen.add(alert.alert_id)
             line = orjson.dumps(alert.to_dict()) + b"\n"
-            if self.rotate_bytes and self._fh.tell() + len(line) > self.rotate_bytes:
-                if self._fh.tell() > 0:
-                    self._rotate()
+            size = self._fh.tell()
+            if self.rotate_bytes and size > 0 and size + len(line) > self.rotate_bytes:
+                self._rotate()
             self._fh.write(line)
             self.sent += 1
             if self.fsync == "always":

@@ -1,0 +1,149 @@
+"""The detection core shared by ``kestrel query`` and ``kestrel run``.
+
+Events go in, in the order they should be matched (sorted for a hunting query, arrival order for
+the streaming engine), a batch at a time. The predicate runtime evaluates every step condition of
+every rule over the batch; hits of event rules become matches at once, hits of sequence and
+sample rules go to the sequence engine, which keeps partial matches in the state store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+
+from kestrel_core.errors import ConfigError
+from kestrel_core.events.model import Event
+from kestrel_core.ir import Predicate, predicates_for
+from kestrel_core.rules import Rule
+
+
+@attrs.define(frozen=True)
+class Match:
+    """A rule matched: its evidence events (``None`` in a missing-event slot) and join keys."""
+
+    rule_id: str
+    events: tuple[Event | None, ...]
+    join_keys: tuple[Any, ...] = ()
+
+
+@attrs.define
+class DetectorStats:
+    """Counters of the detection core."""
+
+    events: int = 0
+    batches: int = 0
+    hits: int = 0
+    matches: int = 0
+
+
+class Detector:
+    """Evaluates a rule set over batches of events and returns the matches, in event order.
+
+    ``runtime`` is a predicate runtime instance (``Runtime`` protocol), ``schema`` the schema the
+    events were normalized with, ``sequence_engine`` a factory ``(rules, store, **options)`` and
+    ``store`` the state store instance (both used only when a rule is a sequence or a sample).
+    """
+
+    def __init__(
+        self,
+        rules: Sequence[Rule],
+        runtime: Any,
+        schema: Any,
+        *,
+        sequence_engine: Any = None,
+        store: Any = None,
+        sequence_options: dict[str, Any] | None = None,
+        runtimes: dict[str, Any] | None = None,
+    ) -> None:
+        self.rules = [r for r in rules if r.query is not None]
+        self.rules_by_id = {r.id: r for r in self.rules}
+        self.predicates: list[Predicate] = predicates_for([(r.id, r.query) for r in self.rules])
+        self._event_rule = {r.id: r.kind == "event" for r in self.rules}
+        self.runtime_name = getattr(runtime, "name", None)
+        # Rules that name their own runtime (prebuilt packages) run there; the rest in ``runtime``.
+        available = {self.runtime_name: runtime, **(runtimes or {})}
+        groups: dict[str | None, list[Predicate]] = {}
+        for pred in self.predicates:
+            wanted = self.rules_by_id[pred.rule_id].runtime or self.runtime_name
+            groups.setdefault(wanted, []).append(pred)
+        self.compiled: list[tuple[Any, list[int]]] = []
+        for name, preds in groups.items():
+            if name not in available:
+                raise ConfigError(
+                    f"rule {preds[0].rule_id!r} needs the {name!r} runtime, which is not loaded"
+                )
+            # Each runtime sees a dense 0..n-1 numbering; map back to the detector's ids.
+            local = [attrs.evolve(p, id=i) for i, p in enumerate(preds)]
+            self.compiled.append((available[name].compile(local, schema), [p.id for p in preds]))
+        stateful = [r for r in self.rules if r.kind != "event"]
+        self.sequences = None
+        if stateful:
+            if sequence_engine is None:
+                raise ValueError("sequence or sample rules need a sequence engine")
+            self.sequences = sequence_engine(stateful, store, **(sequence_options or {}))
+        self._needs_all = bool(getattr(self.sequences, "needs_all_events", False))
+        self.stats = DetectorStats()
+
+    def _evaluate(self, events: Sequence[Event]) -> list[tuple[int, int]]:
+        if len(self.compiled) == 1:
+            compiled, ids = self.compiled[0]
+            hits = compiled.evaluate(events)
+            return hits if ids == list(range(len(ids))) else [(e, ids[p]) for e, p in hits]
+        merged: list[tuple[int, int]] = []
+        for compiled, ids in self.compiled:
+            merged.extend((e, ids[p]) for e, p in compiled.evaluate(events))
+        merged.sort()
+        return merged
+
+    def process(self, events: Sequence[Event]) -> list[Match]:
+        """Evaluate one batch; return the matches it completes, in event order."""
+        self.stats.events += len(events)
+        self.stats.batches += 1
+        hits = self._evaluate(events)
+        self.stats.hits += len(hits)
+        out: list[Match] = []
+        preds = self.predicates
+        seq_hits: dict[int, list[tuple[str, int]]] = {}
+        for event_index, pred_id in hits:
+            pred = preds[pred_id]
+            if self._event_rule[pred.rule_id]:
+                if self.sequences is None:
+                    out.append(Match(pred.rule_id, (events[event_index],)))
+                    continue
+                seq_hits.setdefault(event_index, []).append(("\0event", pred_id))
+            else:
+                seq_hits.setdefault(event_index, []).append((pred.rule_id, pred.step))
+        if self.sequences is not None:
+            indices: Iterable[int] = range(len(events)) if self._needs_all else sorted(seq_hits)
+            for i in indices:
+                event = events[i]
+                stateful_hits = []
+                for rule_id, step in seq_hits.get(i, ()):
+                    if rule_id == "\0event":
+                        out.append(Match(preds[step].rule_id, (event,)))
+                    else:
+                        stateful_hits.append((rule_id, step))
+                if stateful_hits or self._needs_all:
+                    for m in self.sequences.process(event, stateful_hits):
+                        out.append(Match(m.rule_id, tuple(m.events), tuple(m.join_keys)))
+        self.stats.matches += len(out)
+        return out
+
+    def finish(self) -> list[Match]:
+        """End of input: what only completes then (samples, trailing missing events)."""
+        if self.sequences is None:
+            return []
+        out = [
+            Match(m.rule_id, tuple(m.events), tuple(m.join_keys)) for m in self.sequences.finish()
+        ]
+        self.stats.matches += len(out)
+        return out
+
+    def runtime_stats(self) -> dict[str, Any]:
+        """The runtime's and the sequence engine's counters."""
+        out: dict[str, Any] = {"runtimes": [c.stats() for c, _ in self.compiled]}
+        if self.sequences is not None:
+            out["sequences"] = self.sequences.stats()
+        return out
