@@ -23,3 +23,19 @@ def pm() -> Iterator[PluginManager]:
 def repo_root() -> Path:
     """The repository's root folder."""
     return ROOT
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest hook
+    """Print the conformance pass counts per suite when the conformance tests ran."""
+    import sys
+
+    module = next(
+        (m for name, m in sys.modules.items() if name.endswith("conformance.test_elasticsearch")),
+        None,
+    )
+    summary = getattr(module, "pytest_terminal_summary_lines", None)
+    lines = summary() if summary is not None else []
+    if lines:
+        terminalreporter.section("Elasticsearch EQL conformance (passed/total)")
+        for line in lines:
+            terminalreporter.write_line(line)
