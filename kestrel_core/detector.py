@@ -26,6 +26,9 @@ class Match:
     rule_id: str
     events: tuple[Event | None, ...]
     join_keys: tuple[Any, ...] = ()
+    #: ``seq`` of the event whose processing completed the match (-1: at end of input). Merging
+    #: the alerts of several workers by it reproduces the single-worker order.
+    emitted_seq: int = -1
 
 
 @attrs.define
@@ -110,7 +113,8 @@ class Detector:
             pred = preds[pred_id]
             if self._event_rule[pred.rule_id]:
                 if self.sequences is None:
-                    out.append(Match(pred.rule_id, (events[event_index],)))
+                    event = events[event_index]
+                    out.append(Match(pred.rule_id, (event,), (), event.seq))
                     continue
                 seq_hits.setdefault(event_index, []).append(("\0event", pred_id))
             else:
@@ -122,12 +126,14 @@ class Detector:
                 stateful_hits = []
                 for rule_id, step in seq_hits.get(i, ()):
                     if rule_id == "\0event":
-                        out.append(Match(preds[step].rule_id, (event,)))
+                        out.append(Match(preds[step].rule_id, (event,), (), event.seq))
                     else:
                         stateful_hits.append((rule_id, step))
                 if stateful_hits or self._needs_all:
                     for m in self.sequences.process(event, stateful_hits):
-                        out.append(Match(m.rule_id, tuple(m.events), tuple(m.join_keys)))
+                        out.append(
+                            Match(m.rule_id, tuple(m.events), tuple(m.join_keys), event.seq)
+                        )
         self.stats.matches += len(out)
         return out
 

@@ -33,6 +33,26 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+EVENT_FILE_SUFFIXES = (".json", ".ndjson", ".jsonl", ".gz")
+
+
+def expand_paths(paths: Iterable[str]) -> list[str]:
+    """Files as given; a folder becomes its event files (``.json``, ``.ndjson``, ``.jsonl``,
+    ``.gz``), recursively, in name order."""
+    out: list[str] = []
+    for src in paths:
+        p = Path(src)
+        if src != "-" and p.is_dir():
+            out.extend(
+                str(f)
+                for f in sorted(p.rglob("*"))
+                if f.is_file() and f.name.endswith(EVENT_FILE_SUFFIXES)
+            )
+        else:
+            out.append(src)
+    return out
+
+
 def read_events(
     paths: Iterable[str],
     schema: Any,
@@ -48,7 +68,7 @@ def read_events(
     and skipped: it never stops the stream.
     """
     stats = stats if stats is not None else InputStats()
-    sources = list(paths) or ["-"]
+    sources = expand_paths(paths) or ["-"]
     seq = 0
     reported = 0
     for src in sources:
@@ -73,7 +93,8 @@ def read_events(
                     report("kestrel: more malformed events; see the stats for the count")
                 reported += 1
                 if dead_letter is not None:
-                    dead_letter.write(rec, error)
+                    rec.error = error
+                    dead_letter.write(rec)
                 continue
             stats.decoded += 1
             seq += 1

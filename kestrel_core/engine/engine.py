@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import Counter
@@ -76,6 +77,7 @@ class Engine:
         self.alerts_total = 0
         self._started = time.monotonic()
         self._closed = False
+        self._parallel: Any = None
         self.pm.hook.kestrel_rules_loaded(rules=self.rules)
         self.pm.hook.kestrel_engine_started(engine=self)
 
@@ -136,17 +138,35 @@ class Engine:
 
     def process(self, events: Sequence[Event]) -> list[Alert]:
         """Detect over one batch of events (arrival order); send and return the alerts."""
-        alerts = [self.alert_for(m) for m in self.detector.process(events)]
-        self._deliver(alerts)
-        return alerts
+        return [alert for _, alert in self.process_ordered(events)]
+
+    def process_ordered(self, events: Sequence[Event]) -> list[tuple[int, Alert]]:
+        """Like :meth:`process`, each alert with the ``seq`` of the event that completed it."""
+        pairs = [(m.emitted_seq, self.alert_for(m)) for m in self.detector.process(events)]
+        self.deliver([a for _, a in pairs])
+        return pairs
 
     def finish(self) -> list[Alert]:
-        """End of input: emit what only completes then; send and return those alerts."""
-        alerts = [self.alert_for(m) for m in self.detector.finish()]
-        self._deliver(alerts)
-        return alerts
+        """End of input: emit what only completes then; send and return those alerts.
 
-    def _deliver(self, alerts: list[Alert]) -> None:
+        They come ordered by their last evidence event, then rule id and alert id, so the order
+        does not depend on how the input was partitioned between workers.
+        """
+        return [alert for _, alert in self.finish_ordered()]
+
+    def finish_ordered(self) -> list[tuple[tuple, Alert]]:
+        """Like :meth:`finish`, each alert with its sort key."""
+        pairs = []
+        for match in self.detector.finish():
+            present = [e.seq for e in match.events if e is not None]
+            alert = self.alert_for(match)
+            pairs.append(((present[-1] if present else -1, alert.rule_id, alert.alert_id), alert))
+        pairs.sort(key=lambda p: p[0])
+        self.deliver([a for _, a in pairs])
+        return pairs
+
+    def deliver(self, alerts: list[Alert]) -> None:
+        """Count and send alerts to every sink."""
         if not alerts:
             return
         self.alerts_total += len(alerts)
@@ -167,7 +187,18 @@ class Engine:
         self.finish()
 
     def run_files(self, paths: Iterable[str], batch_size: int = 1024) -> None:
-        """Read, decode and detect over files (``-``: stdin), in arrival order."""
+        """Read, decode and detect over files (``-``: stdin), in arrival order.
+
+        With ``config.workers`` other than 1 (0: one per core), events are partitioned by host
+        over worker processes (:mod:`kestrel_core.engine.workers`); the alerts are the same.
+        """
+        workers = self.config.workers or os.cpu_count() or 1
+        if workers > 1:
+            from kestrel_core.engine.workers import ParallelRunner
+
+            self._parallel = ParallelRunner(self, workers, self.report)
+            self._parallel.run_files(paths, self.input_stats)
+            return
         events = read_events(paths, self.schema, self.input_stats, report=self.report)
         self.run_events(events, batch_size)
 
@@ -194,6 +225,12 @@ class Engine:
         }
         if self.store is not None and hasattr(self.store, "stats"):
             out["state"] = self.store.stats()
+        if self._parallel is not None:
+            merged = self._parallel.merged_stats()
+            out.update(merged)
+            out["events_per_s"] = round(merged["evaluated"] / elapsed, 1)
+            out.pop("runtimes", None)
+            out.pop("state", None)
         return out
 
     def close(self) -> dict[str, Any]:
