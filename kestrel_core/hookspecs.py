@@ -43,7 +43,8 @@ def kestrel_event_sources() -> list[EventSource]:
     Called once when the plugin manager builds its component registry (at engine assembly and by
     ``kestrel plugins list``). Each :class:`~kestrel_core.types.EventSource` has a ``factory``
     called with the options of a ``[[sources]]`` table of the config (minus ``type``); it returns
-    an iterable of ``(raw_bytes_or_record, position)`` pairs and may offer ``close()``.
+    an iterable of :class:`kestrel_core.events.decoders.DecodedRecord` (a decoded record, or the
+    error that stopped it, with its origin), with a ``stats`` attribute and ``close()``.
 
     Results of all plugins are concatenated.
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from kestrel_core.builtins.sources import list_event_files
 from kestrel_core.events.decoders import iter_records
 from kestrel_core.events.model import Event
 
@@ -33,23 +34,14 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-EVENT_FILE_SUFFIXES = (".json", ".ndjson", ".jsonl", ".gz")
-
-
 def expand_paths(paths: Iterable[str]) -> list[str]:
-    """Files as given; a folder becomes its event files (``.json``, ``.ndjson``, ``.jsonl``,
-    ``.gz``), recursively, in name order."""
+    """Files as given (``-``: stdin); a folder becomes its event files, in name order."""
     out: list[str] = []
     for src in paths:
-        p = Path(src)
-        if src != "-" and p.is_dir():
-            out.extend(
-                str(f)
-                for f in sorted(p.rglob("*"))
-                if f.is_file() and f.name.endswith(EVENT_FILE_SUFFIXES)
-            )
-        else:
+        if src == "-":
             out.append(src)
+        else:
+            out.extend(str(p) for p in list_event_files(Path(src)))
     return out
 
 

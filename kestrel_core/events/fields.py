@@ -19,6 +19,9 @@ def lookup(fields: Mapping[str, Any], path: tuple[str | int, ...]) -> Any:
 
 def _lookup(node: Any, path: tuple[str | int, ...], i: int) -> Any:
     n = len(path)
+    if n - i == 1 and type(node) is dict:
+        # The common case: one segment left over a plain dict.
+        return node.get(path[i])  # type: ignore[call-overload]
     while i < n:
         seg = path[i]
         if isinstance(seg, int):
