@@ -90,8 +90,14 @@ def run_query(
     schema: Any,
     options: HuntOptions,
 ) -> list[Match]:
-    """Match ``query`` over ``events`` (sorted here, stably) and return the ordered matches."""
-    events = sorted(events, key=Event.sort_key)
+    """Match ``query`` over ``events`` and return the ordered matches.
+
+    Events are sorted by (timestamp, tiebreaker), stably, as Elasticsearch sorts a search,
+    except for ``sample`` queries, which, like Elasticsearch, take their candidates in the order
+    the data was stored (samples need no timestamps).
+    """
+    if query.kind != "sample":
+        events = sorted(events, key=Event.sort_key)
     runtime = registry.get("predicate_runtime", options.runtime).factory()
     rule = Rule(id="query", name="query", query=query)
     engine_factory = store = None
