@@ -135,11 +135,13 @@ MatchKind = TypingLiteral["wildcard", "regex"]
 
 @attrs.frozen
 class Match:
-    """The operand matches any of ``patterns`` (string literals).
+    r"""The operand matches any of ``patterns`` (string literals).
 
     ``wildcard``: ``*`` matches any run of characters, ``?`` exactly one, the whole string must
-    match; ``\\*`` and ``\\?`` are literal. ``regex``: Lucene regular-expression syntax, matched
-    against the whole string. Null when the operand is null; false when it is not a string.
+    match. There are no escapes: a backslash is a literal character (Elasticsearch EQL reads
+    ``"C:\\Windows\\*"`` as ``C:\Windows\`` followed by a wildcard). ``regex``: a regular
+    expression already translated to RE2 syntax by the rule format, matched against the whole
+    string. Null when the operand is null; false when it is not a string.
     """
 
     kind: MatchKind

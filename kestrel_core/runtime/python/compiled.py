@@ -1,0 +1,119 @@
+"""The ``python`` predicate runtime: a rule set compiled into one generated Python module."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import ahocorasick
+
+from kestrel_core.events.fields import lookup
+from kestrel_core.runtime import functions, patterns
+from kestrel_core.runtime.python import helpers
+from kestrel_core.runtime.python.module import generate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from kestrel_core.events.model import Event
+    from kestrel_core.events.schema import Schema
+    from kestrel_core.ir import Predicate
+    from kestrel_core.runtime.api import Hit
+
+
+def build_automaton(table: dict[str, tuple[Any, ...]]) -> Callable[[str], Any]:
+    """An Aho-Corasick automaton over ``table``'s literals; returns its ``iter`` method, which
+    yields ``(end, value)`` for every occurrence of a literal."""
+    automaton = ahocorasick.Automaton()
+    for literal, value in table.items():
+        automaton.add_word(literal, value)
+    automaton.make_automaton()
+    return automaton.iter
+
+
+class CompiledPythonPredicates:
+    """A rule set's predicates as one generated Python module (see :mod:`.module`)."""
+
+    def __init__(self, predicates: Sequence[Predicate], use_index: bool = True) -> None:
+        started = time.perf_counter()
+        self.predicates = list(predicates)
+        self.source, routes = generate(self.predicates, use_index=use_index)
+        self._faults: Counter[str] = Counter()
+        self.last_fault: str | None = None
+        namespace = namespace_for(self._fault)
+        code = compile(self.source, "<kestrel python predicates>", "exec")
+        exec(code, namespace)
+        self._evaluate: Callable[[Sequence[Event]], list[Hit]] = namespace["_evaluate"]
+        self._counters = {"events": 0, "batches": 0, "hits": 0}
+        self._static = {
+            "predicates": len(self.predicates),
+            **routes,
+            "compile_seconds": round(time.perf_counter() - started, 3),
+            "source_lines": self.source.count("\n"),
+        }
+
+    def _fault(self, where: str, exc: BaseException) -> None:
+        self._faults[where] += 1
+        self.last_fault = f"{where}: {type(exc).__name__}: {exc}"
+
+    def evaluate(self, events: Sequence[Event]) -> list[Hit]:
+        """Every (event index, predicate id) whose condition is true, in event order and, per
+        event, in predicate id order. Never raises for an event: faults are counted."""
+        hits = self._evaluate(events)
+        self._counters["events"] += len(events)
+        self._counters["batches"] += 1
+        self._counters["hits"] += len(hits)
+        return hits
+
+    def stats(self) -> dict[str, Any]:
+        """Counters (events, batches, hits, faults) and the routing of the predicates."""
+        return {
+            **self._counters,
+            "evaluations": self._counters["events"],
+            "faults": sum(self._faults.values()),
+            "faults_by_function": dict(self._faults),
+            "last_fault": self.last_fault,
+            "quarantined": 0,
+            **self._static,
+        }
+
+
+def namespace_for(fault: Callable[[str, BaseException], None]) -> dict[str, Any]:
+    """The globals the generated module runs with."""
+    namespace: dict[str, Any] = dict(helpers.NAMESPACE)
+    namespace.update({f"_f_{name}": fn for name, fn in functions.FUNCTIONS.items()})
+    namespace.update(
+        {
+            "__name__": "kestrel_python_predicates",
+            "_lookup": lookup,
+            "_regex": patterns.compile_regex,
+            "_contains_any": patterns.contains_any,
+            "_automaton": build_automaton,
+            "_fault": fault,
+        }
+    )
+    return namespace
+
+
+class PythonRuntime:
+    """Compiles a rule set's IR into one generated Python function (built in)."""
+
+    name = "python"
+
+    def __init__(self, index: bool = True) -> None:
+        self.index = index
+
+    def compile(
+        self, predicates: Sequence[Predicate], schema: Schema | None = None
+    ) -> CompiledPythonPredicates:
+        """Compile the whole set at once; :class:`~kestrel_core.errors.CompileError` names the
+        rule whose condition cannot be compiled."""
+        del schema  # field access follows kestrel_core.events.fields.lookup for every schema
+        return CompiledPythonPredicates(predicates, use_index=self.index)
+
+    def source(self, predicates: Sequence[Predicate], schema: Schema | None = None) -> str:
+        """The generated module's source (``kestrel compile --emit python``)."""
+        del schema
+        return generate(list(predicates), use_index=self.index)[0]
