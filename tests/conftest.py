@@ -25,7 +25,7 @@ def repo_root() -> Path:
     return ROOT
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest hook
+def pytest_terminal_summary(terminalreporter) -> None:
     """Print the conformance pass counts per suite when the conformance tests ran."""
     import sys
 
