@@ -223,14 +223,12 @@ class Engine:
             "sinks": {s.name: s.stats() for s in self.sinks},
             **self.detector.runtime_stats(),
         }
-        if self.store is not None and hasattr(self.store, "stats"):
-            out["state"] = self.store.stats()
         if self._parallel is not None:
             merged = self._parallel.merged_stats()
             out.update(merged)
             out["events_per_s"] = round(merged["evaluated"] / elapsed, 1)
             out.pop("runtimes", None)
-            out.pop("state", None)
+            out.pop("sequences", None)
         return out
 
     def close(self) -> dict[str, Any]:
