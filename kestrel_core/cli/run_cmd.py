@@ -15,6 +15,7 @@ from kestrel_core.cli.main import CliState
 from kestrel_core.cli.options import load_optional_config
 from kestrel_core.config import ComponentConfig
 from kestrel_core.engine import Engine
+from kestrel_core.engine.supervisor import Supervisor
 
 
 @click.command()
@@ -30,6 +31,10 @@ from kestrel_core.engine import Engine
 @click.option("--strict", is_flag=True, help="Stop when any rule fails to load.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=1024, show_default=True,
               help="Events per batch.")
+@click.option("--stats-interval", type=click.FloatRange(min=0), default=0,
+              help="Also print the stats JSON to stderr every N seconds.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr (default: when stderr is a terminal).")
 @click.pass_obj
 def run(
     state: CliState,
@@ -43,6 +48,8 @@ def run(
     state_type: str | None,
     strict: bool,
     batch_size: int,
+    stats_interval: float,
+    progress: bool | None,
 ) -> None:
     """Run the rules over an event stream and send alerts to the sinks.
 
@@ -67,12 +74,14 @@ def run(
         raise click.UsageError("--follow is not available yet")
     engine = Engine(config, state.pm)
     sources = [events_path] if events_path else _configured_paths(config)
-    try:
-        engine.run_files(sources, batch_size=batch_size)
-    finally:
-        stats = engine.close()
-        sys.stderr.buffer.write(orjson.dumps(stats) + b"\n")
-        sys.stderr.flush()
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    with Supervisor(engine, stats_interval, show_progress and "-" not in sources):
+        try:
+            engine.run_files(sources, batch_size=batch_size)
+        finally:
+            stats = engine.close()
+    sys.stderr.buffer.write(orjson.dumps(stats) + b"\n")
+    sys.stderr.flush()
 
 
 def _configured_paths(config) -> list[str]:

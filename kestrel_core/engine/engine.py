@@ -16,7 +16,7 @@ from kestrel_core.detector import Detector, Match
 from kestrel_core.engine.delivery import SinkDelivery
 from kestrel_core.errors import ConfigError
 from kestrel_core.events.model import Event
-from kestrel_core.inputs import InputStats, read_events
+from kestrel_core.inputs import EventReader, InputStats
 from kestrel_core.plugins import PluginManager
 from kestrel_core.rulemanager import RuleLoader, RuleSet
 from kestrel_core.rules import Rule
@@ -78,6 +78,9 @@ class Engine:
         self._started = time.monotonic()
         self._closed = False
         self._parallel: Any = None
+        self.reader: EventReader | None = None
+        self._stop_requested = False
+        self._last_checkpoint = time.monotonic()
         self.pm.hook.kestrel_rules_loaded(rules=self.rules)
         self.pm.hook.kestrel_engine_started(engine=self)
 
@@ -89,12 +92,13 @@ class Engine:
         extra: dict[str, Any] = {}
         for name in {r.runtime for r in rules if r.runtime and r.runtime != runtime.name}:
             extra[name] = registry.get("predicate_runtime", name).factory()
-        store = None
         engine_factory = None
         if any(r.kind != "event" for r in rules):
             engine_factory = self.components.sequence_engine.factory
-            store = self.components.state.factory(**self.config.state.options)
+        store = self.components.state.factory(**self.config.state.options)
         self.store = store
+        # A durable store brings back the partial matches and the source position it saved.
+        self.resume_position = store.restore()
         return Detector(
             rules,
             runtime,
@@ -182,31 +186,75 @@ class Engine:
             if len(batch) >= batch_size:
                 self.process(batch)
                 batch = []
+                self._maybe_checkpoint()
         if batch:
             self.process(batch)
-        self.finish()
+        if not self._stop_requested:
+            self.finish()
+        self.checkpoint()
+
+    @property
+    def durable(self) -> bool:
+        """True when the state store checkpoints (``sqlite``)."""
+        return getattr(self.store, "checkpoint_interval", None) is not None
+
+    def _maybe_checkpoint(self) -> None:
+        interval = getattr(self.store, "checkpoint_interval", None)
+        if interval and time.monotonic() - self._last_checkpoint >= interval:
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Flush the sinks, then save the state with the reading position (durable stores)."""
+        if not self.durable or self.reader is None:
+            return
+        for sink in self.sinks:
+            sink.flush()
+        self.store.checkpoint(self.reader.position())
+        self._last_checkpoint = time.monotonic()
+
+    def stop(self) -> None:
+        """Stop reading after the current event; what was read is still detected and flushed.
+
+        Unlike the end of the input, a stop does not flush what only completes at the end
+        (samples, trailing missing events): a durable store keeps it for the restart.
+        """
+        self._stop_requested = True
+        if self.reader is not None:
+            self.reader.stop()
 
     def run_files(self, paths: Iterable[str], batch_size: int = 1024) -> None:
         """Read, decode and detect over files (``-``: stdin), in arrival order.
 
         With ``config.workers`` other than 1 (0: one per core), events are partitioned by host
-        over worker processes (:mod:`kestrel_core.engine.workers`); the alerts are the same.
+        over worker processes (:mod:`kestrel_core.engine.workers`); the alerts are the same. A
+        durable state store resumes reading where its last checkpoint was taken.
         """
         workers = self.config.workers or os.cpu_count() or 1
         if workers > 1:
+            if self.durable:
+                raise ConfigError(
+                    f"the {self.store.name!r} state store checkpoints one worker's state: "
+                    "use --workers 1 with it"
+                )
             from kestrel_core.engine.workers import ParallelRunner
 
             self._parallel = ParallelRunner(self, workers, self.report)
             self._parallel.run_files(paths, self.input_stats)
             return
-        events = read_events(paths, self.schema, self.input_stats, report=self.report)
-        self.run_events(events, batch_size)
+        self.reader = EventReader(
+            paths, self.schema, self.input_stats, self.report, resume=self.resume_position
+        )
+        self.run_events(self.reader, batch_size)
 
     # ------------------------------------------------------------------ stats and shutdown
 
+    def stats_elapsed(self) -> float:
+        """Seconds since the engine was built."""
+        return time.monotonic() - self._started
+
     def stats(self) -> dict[str, Any]:
         """Counters of every stage: the JSON ``kestrel run`` prints last on stderr."""
-        elapsed = max(time.monotonic() - self._started, 1e-9)
+        elapsed = max(self.stats_elapsed(), 1e-9)
         detector = self.detector.stats
         out: dict[str, Any] = {
             **self.input_stats.to_dict(),
@@ -223,6 +271,8 @@ class Engine:
             "sinks": {s.name: s.stats() for s in self.sinks},
             **self.detector.runtime_stats(),
         }
+        if self.durable:
+            out["checkpoints"] = getattr(self.store, "checkpoints", None)
         if self._parallel is not None:
             merged = self._parallel.merged_stats()
             out.update(merged)
@@ -239,6 +289,7 @@ class Engine:
                 sink.flush()
                 sink.close()
             stats = self.stats()
+            self.store.close()
             self.pm.hook.kestrel_engine_stopped(engine=self, stats=stats)
             return stats
         return self.stats()

@@ -121,7 +121,7 @@ class MemoryStore:
                     self._push(deadline, rule_id, key)
         quota = self.max_partials_per_rule
         if quota is not None and shard.size > quota:
-            self._evict(shard, quota, key)
+            self._evict(rule_id, shard, quota, key)
 
     def _push(self, deadline: int, rule_id: str, key: JoinKey) -> None:
         self._live_deadlines += 1
@@ -140,7 +140,7 @@ class MemoryStore:
         self._heap = heap
         self._live_deadlines = len(heap)
 
-    def _evict(self, shard: _Shard, quota: int, keep: JoinKey) -> None:
+    def _evict(self, rule_id: str, shard: _Shard, quota: int, keep: JoinKey) -> None:
         entries = shard.entries
         counters = shard.counters
         while shard.size > quota and len(entries) > 1:
@@ -153,6 +153,10 @@ class MemoryStore:
                 self._live_deadlines -= 1
             counters["evictions"] += 1
             counters["evicted_partials"] += entry[_SIZE]
+            self._evicted(rule_id, victim)
+
+    def _evicted(self, rule_id: str, key: JoinKey) -> None:
+        """Called for every entry evicted by a quota (subclasses track changes here)."""
 
     def delete(self, rule_id: str, key: JoinKey) -> None:
         """Remove an entry if present."""

@@ -39,10 +39,37 @@ class FileSink:
         self.fsync = fsync
         self.sent = 0
         self.suppressed = 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.torn = self._drop_torn_tail()
         self._seen: set[str] = self._read_ids() if dedupe else set()
         self._dedupe = dedupe
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = open(self.path, "ab")  # noqa: SIM115 - kept open for the sink's lifetime
+
+    def _drop_torn_tail(self) -> int:
+        """Cut a last line left half-written by a crash (bytes after the last newline), so the
+        next alert starts on a line of its own. Returns how many bytes were cut."""
+        if not self.path.exists():
+            return 0
+        with open(self.path, "rb+") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            if size == 0:
+                return 0
+            pos = size
+            while pos > 0:
+                step = min(65536, pos)
+                fh.seek(pos - step)
+                chunk = fh.read(step)
+                nl = chunk.rfind(b"\n")
+                if nl >= 0:
+                    keep = pos - step + nl + 1
+                    break
+                pos -= step
+            else:
+                keep = 0
+            if keep < size:
+                fh.truncate(keep)
+            return size - keep
 
     def _read_ids(self) -> set[str]:
         ids: set[str] = set()
