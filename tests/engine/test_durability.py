@@ -108,7 +108,7 @@ def _wait_for_alerts(path: Path, proc: subprocess.Popen, n: int, timeout: float 
 
 def _reference(tmp_path: Path, events: Path) -> list[str]:
     proc = _start(_config(tmp_path, events, "reference"))
-    out, err = proc.communicate(timeout=300)
+    _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     ids = _ids(tmp_path / "reference.alerts.ndjson")
     assert len(ids) == 120
