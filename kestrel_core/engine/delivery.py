@@ -75,10 +75,17 @@ class SinkDelivery:
             self._report(f"kestrel: sink {self.name!r} {method} failed: {self.last_error}")
 
     def stats(self) -> dict[str, Any]:
-        """Counters for the stats JSON."""
-        return {
+        """Counters for the stats JSON (plus the sink's own ``stats()``, if it has one)."""
+        out: dict[str, Any] = {
             "delivered": self.delivered,
             "failed": self.failed,
             "retried": self.retried,
             "last_error": self.last_error,
         }
+        own = getattr(self.sink, "stats", None)
+        if callable(own):
+            try:
+                out.update(own())
+            except Exception as exc:  # a sink's stats must not break the engine's
+                out["stats_error"] = repr(exc)
+        return out

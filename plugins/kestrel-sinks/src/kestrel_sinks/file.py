@@ -118,6 +118,10 @@ class FileSink:
         self._fh.flush()
         os.fsync(self._fh.fileno())
 
+    def stats(self) -> dict[str, int]:
+        """Alerts written, replayed alerts suppressed, and bytes of a torn line cut at start."""
+        return {"written": self.sent, "suppressed": self.suppressed, "torn_bytes_cut": self.torn}
+
     def flush(self) -> None:
         """Flush (and fsync unless the policy is ``never``)."""
         if self.fsync == "never":
