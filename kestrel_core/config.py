@@ -57,6 +57,9 @@ class Config:
     runtime: str = "python"
     sequence_engine: str = "nfa"
     workers: int = 0
+    queue_size: int = 16
+    queue_policy: str = "block"
+    reload_interval: float = 2.0
     schema_options: dict[str, Any] = attrs.Factory(dict)
     runtime_options: dict[str, Any] = attrs.Factory(dict)
     rule_paths: list[str] = attrs.Factory(list)
@@ -74,7 +77,10 @@ class Config:
 
 
 _TOP_KEYS = {"engine", "rules", "state", "sources", "sinks", "schema", "runtime"}
-_ENGINE_KEYS = {"schema", "runtime", "sequence_engine", "workers"}
+_ENGINE_KEYS = {
+    "schema", "runtime", "sequence_engine", "workers", "queue_size", "queue_policy",
+    "reload_interval",
+}
 _RULES_KEYS = {"paths", "strict"}
 
 
@@ -129,10 +135,19 @@ def parse_config(text: str, path: str | None = None) -> Config:
                 key,
                 path,
             )
-        if key == "workers":
-            if not isinstance(value, int) or value < 0:
-                raise _error("engine.workers must be a whole number >= 0", text, key, path)
-            cfg.workers = value
+        if key in ("workers", "queue_size"):
+            if not isinstance(value, int) or value < (0 if key == "workers" else 1):
+                raise _error(f"engine.{key} must be a whole number >= "
+                             f"{0 if key == 'workers' else 1}", text, key, path)
+            setattr(cfg, key, value)
+        elif key == "queue_policy":
+            if value not in ("block", "drop"):
+                raise _error("engine.queue_policy must be 'block' or 'drop'", text, key, path)
+            cfg.queue_policy = value
+        elif key == "reload_interval":
+            if not isinstance(value, (int, float)) or value < 0:
+                raise _error("engine.reload_interval must be seconds >= 0", text, key, path)
+            cfg.reload_interval = float(value)
         else:
             setattr(cfg, key, str(value))
     for section, attr in (("schema", "schema_options"), ("runtime", "runtime_options")):

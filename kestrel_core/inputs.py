@@ -11,6 +11,7 @@ import attrs
 
 from kestrel_core.builtins.sources import list_event_files
 from kestrel_core.events.decoders import iter_records
+from kestrel_core.events.follow import follow_records
 from kestrel_core.events.model import Event
 
 
@@ -67,8 +68,10 @@ class EventReader:
         dead_letter: Any = None,
         max_reports: int = 20,
         resume: dict[str, Any] | None = None,
+        follow: bool = False,
     ) -> None:
-        self.files = expand_paths(paths) or ["-"]
+        self.follow = follow
+        self.files = (list(paths) if follow else expand_paths(paths)) or ["-"]
         self.schema = schema
         self.stats = stats if stats is not None else InputStats()
         self.report = report
@@ -114,6 +117,7 @@ class EventReader:
         return 0
 
     def __iter__(self) -> Iterator[Event]:
+        """Every event in order. With ``follow``, also ``None`` whenever nothing new arrived."""
         for index, src in enumerate(self.files):
             if self.stopped:
                 return
@@ -124,11 +128,17 @@ class EventReader:
             if skip is None:
                 continue
             self._index, self._inode, self._records = index, inode, 0
+            records: Iterable[Any]
             if src == "-":
                 records = iter_records(sys.stdin.buffer, name="<stdin>")
+            elif self.follow:
+                records = follow_records(src, lambda: self.stopped)
             else:
                 records = iter_records(Path(src), name=src)
             for rec in records:
+                if rec is None:
+                    yield None  # type: ignore[misc] - idle marker while following
+                    continue
                 self._records += 1
                 if self._records <= skip:
                     continue

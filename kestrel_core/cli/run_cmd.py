@@ -70,14 +70,14 @@ def run(
         config.state = ComponentConfig(state_type)
     if strict:
         config.strict_rules = True
-    if follow:
-        raise click.UsageError("--follow is not available yet")
+    if follow and not events_path:
+        raise click.UsageError("--follow needs --events FILE")
     engine = Engine(config, state.pm)
     sources = [events_path] if events_path else _configured_paths(config)
     show_progress = sys.stderr.isatty() if progress is None else progress
     with Supervisor(engine, stats_interval, show_progress and "-" not in sources):
         try:
-            engine.run_files(sources, batch_size=batch_size)
+            engine.run_files(sources, batch_size=batch_size, follow=follow)
         finally:
             stats = engine.close()
     sys.stderr.buffer.write(orjson.dumps(stats) + b"\n")

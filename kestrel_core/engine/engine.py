@@ -9,10 +9,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import attrs
+
 from kestrel_core.alerts import Alert, alert_id
 from kestrel_core.assembly import ResolvedComponents, resolve
 from kestrel_core.config import Config
 from kestrel_core.detector import Detector, Match
+from kestrel_core.engine.bus import EventBus
 from kestrel_core.engine.delivery import SinkDelivery
 from kestrel_core.errors import ConfigError
 from kestrel_core.events.model import Event
@@ -79,8 +82,15 @@ class Engine:
         self._closed = False
         self._parallel: Any = None
         self.reader: EventReader | None = None
+        self.bus: EventBus | None = None
+        self._position: Any = None
         self._stop_requested = False
         self._last_checkpoint = time.monotonic()
+        self._reload_requested = False
+        self._last_reload_check = time.monotonic()
+        self._rule_snapshot = self._rule_files() if rules is None else {}
+        self.reloads = 0
+        self.reloads_failed = 0
         self.pm.hook.kestrel_rules_loaded(rules=self.rules)
         self.pm.hook.kestrel_engine_started(engine=self)
 
@@ -95,17 +105,115 @@ class Engine:
         engine_factory = None
         if any(r.kind != "event" for r in rules):
             engine_factory = self.components.sequence_engine.factory
-        store = self.components.state.factory(**self.config.state.options)
-        self.store = store
-        # A durable store brings back the partial matches and the source position it saved.
-        self.resume_position = store.restore()
+        if not hasattr(self, "store"):
+            self.store = self.components.state.factory(**self.config.state.options)
+            # A durable store brings back the partial matches and the position it saved.
+            self.resume_position = self.store.restore()
         return Detector(
             rules,
             runtime,
             self.schema,
             sequence_engine=engine_factory,
-            store=store,
+            store=self.store,
             runtimes=extra,
+        )
+
+    # ------------------------------------------------------------------ hot reload
+
+    def _rule_files(self) -> dict[str, tuple[int, int]]:
+        """(mtime, size) of every file under the configured rule paths."""
+        out: dict[str, tuple[int, int]] = {}
+        for raw in self.config.rule_paths:
+            root = self.config.resolve(raw)
+            files = [root] if root.is_file() else sorted(root.rglob("*")) if root.is_dir() else []
+            for f in files:
+                try:
+                    st = f.stat()
+                except OSError:
+                    continue
+                if f.is_file():
+                    out[str(f)] = (st.st_mtime_ns, st.st_size)
+        return out
+
+    def request_reload(self) -> None:
+        """Reload the rules between two batches (SIGHUP calls this)."""
+        self._reload_requested = True
+
+    def _maybe_reload(self) -> None:
+        if not self.config.rule_paths:
+            return
+        interval = self.config.reload_interval
+        now = time.monotonic()
+        if not self._reload_requested:
+            if not interval or now - self._last_reload_check < interval:
+                return
+            self._last_reload_check = now
+            snapshot = self._rule_files()
+            if snapshot == self._rule_snapshot:
+                return
+        self._reload_requested = False
+        self._rule_snapshot = self._rule_files()
+        self.reload()
+
+    def reload(self) -> bool:
+        """Load and compile the configured rules aside; swap them in if all are good.
+
+        On any failure the running rules stay, the failures are reported, and an internal
+        alert (rule id ``kestrel-internal-rule-reload-failed``) goes to the sinks. Partial
+        matches of rules that did not change are kept; those of changed or removed rules are
+        dropped.
+        """
+        paths = [str(self.config.resolve(p)) for p in self.config.rule_paths]
+        loaded = RuleLoader(self.pm.registry).load(paths)
+        problems = [f"{f.path}: {f.error}" for f in loaded.failures]
+        detector = None
+        new_rules = [r for r in loaded.rules if r.enabled]
+        if not problems:
+            try:
+                detector = self._build_detector(new_rules)
+            except Exception as exc:  # a compile failure must not stop the running rules
+                problems.append(f"compiling the new rule set failed: {exc}")
+        if detector is None:
+            for problem in problems:
+                self.report(f"kestrel: rule reload rejected: {problem}")
+            self.reloads_failed += 1
+            self._internal_alert(
+                "kestrel-internal-rule-reload-failed",
+                "Kestrel: rule reload failed; the previous rules keep running",
+                {"failures": problems},
+            )
+            return False
+        old = self.rules_by_id
+        kept = {r.id for r in new_rules if r.id in old and old[r.id].query == r.query}
+        for rule_id in list(self.store.rule_ids()):
+            if rule_id not in kept:
+                for key, _ in list(self.store.items(rule_id)):
+                    self.store.delete(rule_id, key)
+        self.rule_set = loaded
+        self.rules = new_rules
+        self.rules_by_id = {r.id: r for r in new_rules}
+        self.detector = detector
+        self.reloads += 1
+        self.report(f"kestrel: rules reloaded: {len(new_rules)} rules")
+        self.pm.hook.kestrel_rules_loaded(rules=self.rules)
+        return True
+
+    def _internal_alert(self, rule_id: str, name: str, details: dict[str, Any]) -> None:
+        now = time.time_ns()
+        record = {"kestrel": {"internal": True, **details}, "@timestamp": now}
+        self.deliver(
+            [
+                Alert(
+                    alert_id=alert_id(rule_id, [record]),
+                    rule_id=rule_id,
+                    rule_name=name,
+                    severity="medium",
+                    timestamp=now,
+                    join_keys=(),
+                    events=(record,),
+                    runtime=None,
+                )
+            ]
         )
 
     def _build_sinks(self, sinks: Sequence[Any] | None) -> list[SinkDelivery]:
@@ -204,12 +312,13 @@ class Engine:
             self.checkpoint()
 
     def checkpoint(self) -> None:
-        """Flush the sinks, then save the state with the reading position (durable stores)."""
-        if not self.durable or self.reader is None:
+        """Flush the sinks, then save the state with the position of the last event detected
+        (durable stores only)."""
+        if not self.durable or self._position is None:
             return
         for sink in self.sinks:
             sink.flush()
-        self.store.checkpoint(self.reader.position())
+        self.store.checkpoint(self._position)
         self._last_checkpoint = time.monotonic()
 
     def stop(self) -> None:
@@ -219,18 +328,23 @@ class Engine:
         (samples, trailing missing events): a durable store keeps it for the restart.
         """
         self._stop_requested = True
-        if self.reader is not None:
+        if self.bus is not None:
+            self.bus.stop()
+        elif self.reader is not None:
             self.reader.stop()
 
-    def run_files(self, paths: Iterable[str], batch_size: int = 1024) -> None:
+    def run_files(
+        self, paths: Iterable[str], batch_size: int = 1024, follow: bool = False
+    ) -> None:
         """Read, decode and detect over files (``-``: stdin), in arrival order.
 
         With ``config.workers`` other than 1 (0: one per core), events are partitioned by host
         over worker processes (:mod:`kestrel_core.engine.workers`); the alerts are the same. A
-        durable state store resumes reading where its last checkpoint was taken.
+        durable state store resumes reading where its last checkpoint was taken. ``follow``
+        keeps reading files as they grow, until :meth:`stop`.
         """
         workers = self.config.workers or os.cpu_count() or 1
-        if workers > 1:
+        if workers > 1 and not follow:
             if self.durable:
                 raise ConfigError(
                     f"the {self.store.name!r} state store checkpoints one worker's state: "
@@ -242,9 +356,24 @@ class Engine:
             self._parallel.run_files(paths, self.input_stats)
             return
         self.reader = EventReader(
-            paths, self.schema, self.input_stats, self.report, resume=self.resume_position
+            paths,
+            self.schema,
+            self.input_stats,
+            self.report,
+            resume=self.resume_position,
+            follow=follow,
         )
-        self.run_events(self.reader, batch_size)
+        self.bus = EventBus(
+            self.reader, batch_size, self.config.queue_size, self.config.queue_policy
+        )
+        for batch in self.bus:
+            self.process(batch.events)
+            self._position = batch.position
+            self._maybe_checkpoint()
+            self._maybe_reload()
+        if not self._stop_requested:
+            self.finish()
+        self.checkpoint()
 
     # ------------------------------------------------------------------ stats and shutdown
 
@@ -264,6 +393,8 @@ class Engine:
             "events_per_s": round(detector.events / elapsed, 1),
             "rules": {
                 "loaded": len(self.rules),
+                "reloads": self.reloads,
+                "reloads_failed": self.reloads_failed,
                 "failed": len(self.rule_set.failures),
                 "skipped": dict(self.rule_set.skipped),
             },
@@ -273,6 +404,9 @@ class Engine:
         }
         if self.durable:
             out["checkpoints"] = getattr(self.store, "checkpoints", None)
+        if self.bus is not None:
+            out["bus"] = attrs.asdict(self.bus.stats)
+            out["dropped"] = self.bus.stats.dropped_events
         if self._parallel is not None:
             merged = self._parallel.merged_stats()
             out.update(merged)

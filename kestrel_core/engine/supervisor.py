@@ -3,6 +3,7 @@
 * SIGINT / SIGTERM: stop reading, drain what was read, flush the sinks, checkpoint the state;
   a second signal exits at once (exit code 130).
 * SIGUSR1: print the stats JSON to stderr now.
+* SIGHUP: reload the rules (load and compile aside, swap if all are good).
 * ``stats_interval`` > 0: print the stats JSON to stderr every that many seconds.
 * ``progress``: a rich progress line with events, events/s and alerts.
 """
@@ -41,6 +42,9 @@ class Supervisor:
 
     def _on_usr1(self, signum: int, frame: FrameType | None) -> None:
         self._print_stats()
+
+    def _on_hup(self, signum: int, frame: FrameType | None) -> None:
+        self.engine.request_reload()
 
     def _print_stats(self) -> None:
         try:
@@ -81,6 +85,7 @@ class Supervisor:
                 self._previous[sig] = signal.signal(sig, self._on_stop)
             if hasattr(signal, "SIGUSR1"):
                 self._previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, self._on_usr1)
+                self._previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, self._on_hup)
         if self.stats_interval > 0:
             self._threads.append(threading.Thread(target=self._stats_loop, daemon=True))
         if self.progress:

@@ -1,0 +1,170 @@
+"""The live parts of the engine: following a file, hot reload, back-pressure, failing sinks."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from kestrel_core.config import Config
+from kestrel_core.engine import Engine
+from kestrel_core.engine.bus import EventBus
+
+from .conftest import EXAMPLES
+
+SHELL_RULE = 'process where process.name == "cmd.exe" and process.parent.name == "w3wp.exe"\n'
+WHOAMI_RULE = 'process where process.name == "whoami.exe"\n'
+
+
+def event(n: int, name: str, parent: str = "explorer.exe") -> dict:
+    return {
+        "@timestamp": f"2024-05-01T00:00:{n % 60:02d}.000Z",
+        "event": {"category": ["process"], "type": ["start"]},
+        "host": {"id": "h1"},
+        "process": {"name": name, "pid": n, "parent": {"name": parent}},
+    }
+
+
+class ListSink:
+    """Keeps what it is sent."""
+
+    def __init__(self) -> None:
+        self.alerts: list = []
+
+    def send(self, alerts) -> None:
+        self.alerts.extend(alerts)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class BrokenSink(ListSink):
+    """Always fails."""
+
+    def send(self, alerts) -> None:
+        raise ConnectionError("collector unreachable")
+
+
+def make_engine(tmp_path: Path, rule: str, sinks: list, **config) -> Engine:
+    rules = tmp_path / "rules"
+    rules.mkdir(exist_ok=True)
+    (rules / "rule.eql").write_text(rule)
+    cfg = Config(rule_paths=[str(rules)], workers=1, **config)
+    return Engine(cfg, sinks=sinks, report=lambda _m: None)
+
+
+def wait_for(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not reached in time")
+
+
+def test_follow_reads_appended_lines_and_survives_rotation_and_truncation(tmp_path):
+    sink = ListSink()
+    engine = make_engine(tmp_path, WHOAMI_RULE, [sink])
+    log = tmp_path / "events.ndjson"
+    log.write_text(json.dumps(event(1, "whoami.exe")) + "\n")
+    thread = threading.Thread(target=engine.run_files, args=([str(log)],), kwargs={"follow": True})
+    thread.start()
+    try:
+        wait_for(lambda: len(sink.alerts) == 1)
+        with open(log, "a") as fh:  # appended, in two writes: a partial line waits
+            line = json.dumps(event(2, "whoami.exe"))
+            fh.write(line[:20])
+            fh.flush()
+            time.sleep(0.3)
+            fh.write(line[20:] + "\n")
+        wait_for(lambda: len(sink.alerts) == 2)
+        log.rename(tmp_path / "events.ndjson.1")  # rotated
+        log.write_text(json.dumps(event(3, "whoami.exe")) + "\n")
+        wait_for(lambda: len(sink.alerts) == 3)
+        log.write_text("")  # truncated, then written again
+        time.sleep(0.5)
+        log.write_text(json.dumps(event(4, "whoami.exe")) + "\n")
+        wait_for(lambda: len(sink.alerts) == 4)
+    finally:
+        engine.stop()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert [a.events[0]["process"]["pid"] for a in sink.alerts] == [1, 2, 3, 4]
+
+
+def test_hot_reload_applies_a_good_change_and_rejects_a_bad_one(tmp_path):
+    sink = ListSink()
+    engine = make_engine(tmp_path, SHELL_RULE, [sink])
+    rule_file = tmp_path / "rules" / "rule.eql"
+    schema = engine.schema
+    shell = schema.normalize(event(1, "cmd.exe", "w3wp.exe"), seq=0)
+    whoami = schema.normalize(event(2, "whoami.exe"), seq=1)
+    assert [a.rule_id for a in engine.process([shell, whoami])] == ["rule"]
+
+    rule_file.write_text(WHOAMI_RULE)
+    assert engine.reload() is True
+    assert [a.events[0]["process"]["pid"] for a in engine.process([shell, whoami])] == [2]
+
+    rule_file.write_text("process where process.name == \n")  # broken
+    assert engine.reload() is False
+    internal = sink.alerts[-1]
+    assert internal.rule_id == "kestrel-internal-rule-reload-failed"
+    assert "rule.eql" in internal.events[0]["kestrel"]["failures"][0]
+    assert [a.events[0]["process"]["pid"] for a in engine.process([shell, whoami])] == [2]
+    stats = engine.close()
+    assert stats["rules"]["reloads"] == 1 and stats["rules"]["reloads_failed"] == 1
+
+
+def test_rule_file_changes_are_noticed_by_polling(tmp_path):
+    sink = ListSink()
+    engine = make_engine(tmp_path, SHELL_RULE, [sink], reload_interval=0.01)
+    (tmp_path / "rules" / "rule.eql").write_text(WHOAMI_RULE)
+    time.sleep(0.05)
+    engine._maybe_reload()
+    assert engine.reloads == 1
+    whoami = engine.schema.normalize(event(2, "whoami.exe"), seq=0)
+    assert len(engine.process([whoami])) == 1
+
+
+class SlowReader:
+    """Yields n numbered events as fast as it can."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __iter__(self):
+        for i in range(self.n):
+            yield i
+
+
+@pytest.mark.parametrize("policy", ["block", "drop"])
+def test_back_pressure_policies(policy):
+    bus = EventBus(SlowReader(5000), batch_size=10, queue_size=1, policy=policy)
+    seen = 0
+    for batch in bus:
+        seen += len(batch.events)
+        time.sleep(0.001)  # a detector slower than the reader
+    if policy == "block":
+        assert seen == 5000 and bus.stats.dropped_events == 0
+    else:
+        assert bus.stats.dropped_events > 0
+        assert seen + bus.stats.dropped_events == 5000
+        assert bus.stats.dropped_batches * 10 == bus.stats.dropped_events
+
+
+def test_a_failing_sink_is_retried_counted_and_does_not_stop_the_others(tmp_path):
+    good, bad = ListSink(), BrokenSink()
+    engine = make_engine(tmp_path, SHELL_RULE, [good, bad])
+    engine.sinks[1].backoff_s = 0.001
+    engine.run_files([str(EXAMPLES / "events.ndjson")])
+    stats = engine.close()
+    assert len(good.alerts) == 1
+    failing = stats["sinks"]["BrokenSink"]
+    assert failing["failed"] == 1 and failing["retried"] == 3
+    assert failing["last_error"] == "ConnectionError: collector unreachable"
