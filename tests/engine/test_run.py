@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -69,9 +70,7 @@ def test_malformed_lines_are_counted_and_the_rest_runs(tmp_path):
 
 def test_a_bad_rule_is_reported_and_the_others_run_unless_strict(tmp_path):
     rules = tmp_path / "rules"
-    rules.mkdir()
-    for p in (EXAMPLES / "rules").iterdir():
-        (rules / p.name).write_text(p.read_text())
+    shutil.copytree(EXAMPLES / "rules", rules)
     (rules / "broken.eql").write_text("process where process.name == \n")
     proc = kestrel("run", "--rules", str(rules), "--events", str(EXAMPLES / "events.ndjson"),
                    "--workers", "1")
