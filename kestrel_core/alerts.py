@@ -62,10 +62,12 @@ class Alert:
     tags: tuple[str, ...] = ()
     threat: tuple[Any, ...] = ()
     runtime: str | None = None
+    #: What a rule package's ``pred_capture`` returned (hand-written Wasm and Lua rules).
+    captures: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape sinks write (the ``kestrel run`` stdout contract)."""
-        return {
+        out = {
             "alert_id": self.alert_id,
             "rule_id": self.rule_id,
             "rule_name": self.rule_name,
@@ -78,3 +80,6 @@ class Alert:
             "runtime": self.runtime,
             "events": list(self.events),
         }
+        if self.captures is not None:
+            out["captures"] = self.captures
+        return out

@@ -29,6 +29,8 @@ class Match:
     #: ``seq`` of the event whose processing completed the match (-1: at end of input). Merging
     #: the alerts of several workers by it reproduces the single-worker order.
     emitted_seq: int = -1
+    #: What a rule package's ``pred_capture`` returned for this event (event rules), else None.
+    captures: Any = None
 
 
 @attrs.define
@@ -88,17 +90,31 @@ class Detector:
             self.sequences = sequence_engine(stateful, store, **(sequence_options or {}))
         self._needs_all = bool(getattr(self.sequences, "needs_all_events", False))
         self.stats = DetectorStats()
+        self._captures: dict[tuple[int, int], Any] = {}
 
     def _evaluate(self, events: Sequence[Event]) -> list[tuple[int, int]]:
+        self._captures = {}
         if len(self.compiled) == 1:
             compiled, ids = self.compiled[0]
             hits = compiled.evaluate(events)
+            self._collect_captures(compiled, ids)
             return hits if ids == list(range(len(ids))) else [(e, ids[p]) for e, p in hits]
         merged: list[tuple[int, int]] = []
         for compiled, ids in self.compiled:
             merged.extend((e, ids[p]) for e, p in compiled.evaluate(events))
+            self._collect_captures(compiled, ids)
         merged.sort()
         return merged
+
+    def _collect_captures(self, compiled: Any, ids: list[int]) -> None:
+        """Package captures of the last batch (optional ``captures`` of a runtime: a mapping, or
+        a method returning one, keyed by (event index, predicate id))."""
+        caps = getattr(compiled, "captures", None)
+        if callable(caps):
+            caps = caps()
+        if caps:
+            for (event_index, pred_id), payload in caps.items():
+                self._captures[(event_index, ids[pred_id])] = payload
 
     def process(self, events: Sequence[Event]) -> list[Match]:
         """Evaluate one batch; return the matches it completes, in event order."""
@@ -114,7 +130,8 @@ class Detector:
             if self._event_rule[pred.rule_id]:
                 if self.sequences is None:
                     event = events[event_index]
-                    out.append(Match(pred.rule_id, (event,), (), event.seq))
+                    captured = self._captures.get((event_index, pred_id))
+                    out.append(Match(pred.rule_id, (event,), (), event.seq, captured))
                     continue
                 seq_hits.setdefault(event_index, []).append(("\0event", pred_id))
             else:
@@ -126,7 +143,8 @@ class Detector:
                 stateful_hits = []
                 for rule_id, step in seq_hits.get(i, ()):
                     if rule_id == "\0event":
-                        out.append(Match(preds[step].rule_id, (event,), (), event.seq))
+                        captured = self._captures.get((i, step))
+                        out.append(Match(preds[step].rule_id, (event,), (), event.seq, captured))
                     else:
                         stateful_hits.append((rule_id, step))
                 if stateful_hits or self._needs_all:

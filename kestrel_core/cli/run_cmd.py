@@ -9,12 +9,12 @@ from __future__ import annotations
 import sys
 
 import click
-import orjson
 
 from kestrel_core.cli.main import CliState
 from kestrel_core.cli.options import load_optional_config
 from kestrel_core.config import ComponentConfig
 from kestrel_core.engine import Engine
+from kestrel_core.engine.engine import stats_json
 from kestrel_core.engine.supervisor import Supervisor
 
 
@@ -80,7 +80,7 @@ def run(
             engine.run_files(sources, batch_size=batch_size, follow=follow)
         finally:
             stats = engine.close()
-    sys.stderr.buffer.write(orjson.dumps(stats) + b"\n")
+    sys.stderr.buffer.write(stats_json(stats) + b"\n")
     sys.stderr.flush()
 
 

@@ -31,6 +31,14 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def stats_json(stats: dict[str, Any]) -> bytes:
+    """The stats as one line of JSON; keys that are not strings (a plugin's counters by id) and
+    values JSON has no type for are written as text."""
+    import orjson
+
+    return orjson.dumps(stats, option=orjson.OPT_NON_STR_KEYS, default=str)
+
+
 class Engine:
     """A detection engine assembled from a :class:`Config` and the installed plugins.
 
@@ -246,6 +254,7 @@ class Engine:
             tags=rule.tags,
             threat=rule.threat,
             runtime=rule.runtime or self.detector.runtime_name,
+            captures=match.captures,
         )
 
     def process(self, events: Sequence[Event]) -> list[Alert]:

@@ -17,7 +17,7 @@ import threading
 from types import FrameType, TracebackType
 from typing import Any
 
-import orjson
+from kestrel_core.engine.engine import stats_json
 
 
 class Supervisor:
@@ -48,7 +48,7 @@ class Supervisor:
 
     def _print_stats(self) -> None:
         try:
-            sys.stderr.buffer.write(orjson.dumps(self.engine.stats()) + b"\n")
+            sys.stderr.buffer.write(stats_json(self.engine.stats()) + b"\n")
             sys.stderr.flush()
         except Exception as exc:  # stats while the engine changes: never crash the run
             print(f"kestrel: stats unavailable: {exc}", file=sys.stderr)

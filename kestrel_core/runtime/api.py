@@ -30,6 +30,10 @@ class CompiledPredicates(Protocol):
         """Counters: evaluations, faults, quarantined predicates and anything runtime-specific."""
         ...
 
+    # Optional: ``captures`` (a mapping, or a method returning one) of (event index, predicate
+    # id) -> what a package's ``pred_capture`` returned for the hits of the last ``evaluate``.
+    # The engine puts it on the alert (``captures`` in the alert JSON).
+
 
 @runtime_checkable
 class Runtime(Protocol):

@@ -14,8 +14,9 @@ EXPECTED = [
     "kestrel-example-wasm-certutil-download",
     "kestrel-example-web-shell-download-exec",
     "kestrel-example-lsass-dump",
+    "kestrel-example-lua-comsvcs-minidump",
 ]
-WASM_PACKAGE = "kestrel-example-wasm-certutil-download"
+PACKAGES = {"kestrel-example-wasm-certutil-download", "kestrel-example-lua-comsvcs-minidump"}
 
 
 def test_quick_start_prints_the_example_alerts_and_stats():
@@ -25,12 +26,15 @@ def test_quick_start_prints_the_example_alerts_and_stats():
     assert [a["rule_id"] for a in alerts] == EXPECTED
     stats = json.loads(proc.stderr.strip().splitlines()[-1])
     assert stats["received"] == stats["decoded"] == stats["evaluated"] > 3000
-    assert stats["alerts"] == 4 and stats["malformed"] == 0
+    assert stats["alerts"] == 5 and stats["malformed"] == 0
     chain = alerts[2]
     assert [e["process"]["name"] for e in chain["events"]][:2] == ["cmd.exe", "certutil.exe"]
     assert chain["join_keys"] == [chain["events"][0]["host"]["id"]]
     assert chain["severity"] == "critical" and chain["runtime"] == "python"
-    assert alerts[1]["runtime"] == "wasm"  # the hand-written package runs in its own runtime
+    # hand-written packages run in their own runtimes and carry what pred_capture returned
+    assert alerts[1]["runtime"] == "wasm" and "-urlcache" in alerts[1]["captures"]
+    assert alerts[4]["runtime"] == "lua"
+    assert alerts[4]["captures"] == {"target_pid": 644, "dump_file": "C:\\Windows\\Temp\\lsass-644.dmp"}
 
 
 def test_options_override_the_config_and_two_workers_give_the_same_alerts():
@@ -50,7 +54,7 @@ def test_two_workers_match_one_on_a_bigger_input(many_events):
                   "--workers", "2")
     assert one.returncode == 0 and two.returncode == 0, two.stderr
     a1, a2 = alerts_of(one.stdout), alerts_of(two.stdout)
-    assert len(a1) == 160
+    assert len(a1) == 200
     assert [a["alert_id"] for a in a1] == [a["alert_id"] for a in a2]
 
 
@@ -76,7 +80,7 @@ def test_a_bad_rule_is_reported_and_the_others_run_unless_strict(tmp_path):
                    "--workers", "1")
     assert proc.returncode == 0
     assert "broken.eql" in proc.stderr and "^" in proc.stderr
-    assert len(alerts_of(proc.stdout)) == 4
+    assert len(alerts_of(proc.stdout)) == 5
     strict = kestrel("run", "--strict", "--rules", str(rules), "--events",
                      str(EXAMPLES / "events.ndjson"), "--workers", "1")
     assert strict.returncode == 2
@@ -96,4 +100,4 @@ def test_each_runtime_gives_the_example_alerts(runtime):
     assert proc.returncode == 0, proc.stderr
     alerts = alerts_of(proc.stdout)
     assert [a["rule_id"] for a in alerts] == EXPECTED
-    assert {a["runtime"] for a in alerts if a["rule_id"] != WASM_PACKAGE} == {runtime}
+    assert {a["runtime"] for a in alerts if a["rule_id"] not in PACKAGES} == {runtime}

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 import wasmtime
 
 from kestrel_core import ir
@@ -38,6 +39,14 @@ def assemble(wat: str) -> bytes:
         return bytes(wasmtime.wat2wasm(wat))
     except wasmtime.WasmtimeError as exc:  # a generator bug: say so
         raise CompileError(f"generated WAT does not assemble: {exc}") from exc
+
+
+def _decode_capture(payload: bytes) -> Any:
+    """A capture as JSON when it is JSON, else as text."""
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return payload.decode("utf-8", "replace")
 
 
 class _Package:
@@ -88,6 +97,7 @@ class WasmPredicates:
             if isinstance(pred.condition, ir.External):
                 self._add_package_step(pred)
         self.counters = {"events": 0, "batches": 0, "deferred": 0, "host_evaluations": 0}
+        self._captures: dict[tuple[int, int], Any] = {}
 
     def _add_package_step(self, pred: ir.Predicate) -> None:
         ext = pred.condition
@@ -120,10 +130,16 @@ class WasmPredicates:
                 wanted = pred.category is None or pred.category in event.categories
                 if wanted and self._host_matches(pred, event):
                     hits.append((e, pred.id))
+        self._captures = {}
         for package in self.packages.values():
             hits.extend(self._run_package(package, events))
         hits.sort()
         return hits
+
+    def captures(self) -> dict[tuple[int, int], Any]:
+        """What ``pred_capture`` returned for the hits of the last :meth:`evaluate`, by
+        (event index, predicate id): JSON payloads decoded, other bytes as text."""
+        return self._captures
 
     def _host_matches(self, pred: ir.Predicate, event: Event) -> bool:
         self.counters["host_evaluations"] += 1
@@ -144,7 +160,11 @@ class WasmPredicates:
                     for step, cat in package.categories.items()
                     if cat is None or cat in event.categories
                 ]
-                return [(e, package.steps[s]) for e, s in module.evaluate(events, todo)]
+                module.captures.clear()
+                found = [(e, package.steps[s]) for e, s in module.evaluate(events, todo)]
+                for (e, step), payload in module.captures.items():
+                    self._captures[(e, package.steps[step])] = _decode_capture(payload)
+                return found
             found, _deferred = module.evaluate(events)
             return [(e, package.steps[s]) for e, s in found if s in package.steps]
         except Exception as exc:  # a host-side failure is still the package's fault
