@@ -89,6 +89,7 @@ class Engine:
         self._started = time.monotonic()
         self._closed = False
         self._parallel: Any = None
+        self._run_started: float | None = None
         self.reader: EventReader | None = None
         self.bus: EventBus | None = None
         self._position: Any = None
@@ -364,6 +365,7 @@ class Engine:
             self._parallel = ParallelRunner(self, workers, self.report)
             self._parallel.run_files(paths, self.input_stats)
             return
+        self.mark_run_start()
         self.reader = EventReader(
             paths,
             self.schema,
@@ -390,6 +392,14 @@ class Engine:
         """Seconds since the engine was built."""
         return time.monotonic() - self._started
 
+    def mark_run_start(self) -> None:
+        """Start the clock of ``events_per_s`` (after rules are compiled and workers ready)."""
+        self._run_started = time.monotonic()
+
+    def _run_elapsed(self) -> float:
+        start = self._run_started if self._run_started is not None else self._started
+        return max(time.monotonic() - start, 1e-9)
+
     def stats(self) -> dict[str, Any]:
         """Counters of every stage: the JSON ``kestrel run`` prints last on stderr."""
         elapsed = max(self.stats_elapsed(), 1e-9)
@@ -399,7 +409,7 @@ class Engine:
             "evaluated": detector.events,
             "alerts": self.alerts_total,
             "elapsed_s": round(elapsed, 3),
-            "events_per_s": round(detector.events / elapsed, 1),
+            "events_per_s": round(detector.events / self._run_elapsed(), 1),
             "rules": {
                 "loaded": len(self.rules),
                 "reloads": self.reloads,
@@ -419,7 +429,7 @@ class Engine:
         if self._parallel is not None:
             merged = self._parallel.merged_stats()
             out.update(merged)
-            out["events_per_s"] = round(merged["evaluated"] / elapsed, 1)
+            out["events_per_s"] = round(merged["evaluated"] / self._run_elapsed(), 1)
             out.pop("runtimes", None)
             out.pop("sequences", None)
         return out

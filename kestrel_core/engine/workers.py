@@ -135,6 +135,7 @@ class ParallelRunner:
             kind, payload = self._get(i)
             if kind == "error":
                 raise RuntimeError(f"worker {i} failed to start: {payload}")
+        self.engine.mark_run_start()
         pending: deque[tuple[int, list[int]]] = deque()
         chunk: list[list[tuple[int, bytes, str | None]]] = [[] for _ in range(self.n)]
         size = 0
