@@ -15,6 +15,10 @@ from kestrel_core.ir import predicates_for
 from kestrel_core.ir_json import to_json
 
 
+#: --emit names that are not runtime names: the runtime whose code they show.
+EMIT_RUNTIME = {"wat": "wasm", "wasm": "wasm"}
+
+
 @click.command("compile")
 @click.argument("query_text", metavar="[QUERY]", required=False)
 @click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False),
@@ -53,17 +57,16 @@ def compile_(
     else:
         registry = state.pm.registry
         query = compile_eql(text, dialect)
-        runtime_name = "wasm" if emit == "wasm" else emit
+        runtime_name = EMIT_RUNTIME.get(emit, emit)
         runtime = registry.get("predicate_runtime", runtime_name).factory()
         schema = registry.get("schema_profile", schema_name).factory()
-        preds = predicates_for([("query", query)])
+        source = runtime.source(predicates_for([("query", query)]), schema)
         if emit == "wasm":
-            binary = getattr(runtime, "binary", None)
-            if binary is None:
-                raise ConfigError("the wasm runtime cannot emit a binary module")
-            data = binary(preds, schema)
+            import wasmtime
+
+            data = bytes(wasmtime.wat2wasm(source))
         else:
-            data = runtime.source(preds, schema).encode()
+            data = source.encode()
     if output:
         Path(output).write_bytes(data)
     else:
