@@ -14,7 +14,6 @@ from kestrel_core.hunt import compile_eql
 from kestrel_core.ir import predicates_for
 from kestrel_core.ir_json import to_json
 
-
 #: --emit names that are not runtime names: the runtime whose code they show.
 EMIT_RUNTIME = {"wat": "wasm", "wasm": "wasm"}
 
