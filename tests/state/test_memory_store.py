@@ -121,8 +121,12 @@ def test_registered_through_the_public_hook() -> None:
     pm.register(state_stores, name="undo-state-stores")
     try:
         (stores,) = pm.hook.kestrel_state_stores()
-        (memory,) = stores
+        memory, sqlite = stores
         assert memory.name == "memory" and memory.factory is MemoryStore
+        assert sqlite.name == "sqlite" and {o.name for o in sqlite.config} >= {
+            "path",
+            "checkpoint_interval",
+        }
         assert {o.name for o in memory.config} == {"max_partials_per_rule", "max_partials_per_key"}
         assert memory.factory(max_partials_per_rule=5).max_partials_per_rule == 5
     finally:
