@@ -139,8 +139,7 @@ class SlowReader:
         self.n = n
 
     def __iter__(self):
-        for i in range(self.n):
-            yield i
+        yield from range(self.n)
 
 
 @pytest.mark.parametrize("policy", ["block", "drop"])
