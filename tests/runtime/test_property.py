@@ -21,8 +21,10 @@ from .conftest import make_event
 PATHS = [("a",), ("b",), ("s",), ("process", "name"), ("process", "command_line"), ("list",)]
 CATEGORIES = ["process", "file", None]
 POOL = ["", "a", "A", "ab", "AB", "aAb", "aab", "xAAB", "é", "É", "a?b", "a*b", "a\\b", "x.aab",
-        "aa b"]
-text = st.one_of(st.sampled_from(POOL), st.sampled_from(POOL), st.text(alphabet="aAbBé*?\\. ", max_size=5))
+        "aa b", "C:\\x\\Ab.exe", "/usr/bin/ab", "a/b\\c", "ab ", "\\", "/"]
+text = st.one_of(
+    st.sampled_from(POOL), st.sampled_from(POOL), st.text(alphabet="aAbBé*?\\/. ", max_size=5)
+)
 scalars = st.one_of(
     text, text, st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from([0.5, -1.0, 2.0])
 )
@@ -63,6 +65,15 @@ def key_conditions() -> st.SearchStrategy[ir.Expr]:
         st.builds(ir.Call, st.sampled_from(["startswith", "endswith", "stringcontains"]),
                   st.tuples(fields, text.map(lambda t: t + "aAb").map(ir.Literal)),
                   st.booleans()),
+        # basename keys (a suffix holding a backslash or a slash) and last-character keys
+        st.builds(ir.Match, st.just("wildcard"), fields,
+                  st.lists(st.sampled_from(["*\\", "*/", "*", "*?\\", "*\\*"]).flatmap(
+                      lambda pre: text.map(lambda t: pre + t)), min_size=1, max_size=3).map(tuple),
+                  st.booleans()),
+        st.builds(ir.Call, st.just("endswith"),
+                  st.tuples(fields, st.tuples(st.sampled_from(["\\", "/", ""]), text).map(
+                      lambda pt: ir.Literal(pt[0] + pt[1]))),
+                  st.booleans()),
     )
 
 
@@ -93,10 +104,15 @@ def conditions() -> st.SearchStrategy[ir.Expr]:
 
 
 def indexed_conditions() -> st.SearchStrategy[ir.Expr]:
-    """Conjunctions with a key, so most predicates are indexed or prefiltered."""
+    """Conjunctions with a key, so most predicates are indexed or prefiltered; Sigma's shape
+    (an ``or`` of conjunctions, keys on several fields, negated filters)."""
     return st.one_of(
         key_conditions(),
         st.builds(lambda k, c: ir.And((k, c)), key_conditions(), conditions()),
+        st.builds(lambda a, c, b: ir.Or((ir.And((a, c)), b)),
+                  key_conditions(), conditions(), key_conditions()),
+        st.builds(lambda a, b, c: ir.And((ir.Or((a, b)), ir.Not(c))),
+                  key_conditions(), key_conditions(), key_conditions()),
     )
 
 
@@ -112,6 +128,7 @@ def pool_of(rules: list) -> list[Any]:
                 for p in node.patterns:
                     out.append(p.replace("\\", "").replace("*", "x").replace("?", "é"))
                     out.append(p.replace("*", "").replace("?", "a"))
+                    out.append("C:\\d/x\\" + p.replace("*", "").replace("?", "b"))
     out += [v.upper() for v in out if isinstance(v, str)]
     out += [v.lower() for v in out if isinstance(v, str)]
     return out or [""]

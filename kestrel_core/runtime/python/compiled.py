@@ -46,6 +46,7 @@ class CompiledPythonPredicates:
         code = compile(self.source, "<kestrel python predicates>", "exec")
         exec(code, namespace)
         self._evaluate: Callable[[Sequence[Event]], list[Hit]] = namespace["_evaluate"]
+        self._evaluated: list[int] = namespace["_COUNTS"]
         self._counters = {"events": 0, "batches": 0, "hits": 0}
         self._static = {
             "predicates": len(self.predicates),
@@ -72,6 +73,9 @@ class CompiledPythonPredicates:
         return {
             **self._counters,
             "evaluations": self._counters["events"],
+            # predicates evaluated (candidates found by the routing, plus the scanned ones)
+            "predicates_evaluated": self._evaluated[0],
+            "predicates_per_event": round(self._evaluated[0] / max(1, self._counters["events"]), 3),
             "faults": sum(self._faults.values()),
             "faults_by_function": dict(self._faults),
             "last_fault": self.last_fault,

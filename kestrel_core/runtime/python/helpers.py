@@ -184,6 +184,27 @@ def dispatch(strings: dict[Any, tuple[Any, ...]], numbers: dict[Any, tuple[Any, 
     return tuple(out)
 
 
+def basenames(table: dict[str, tuple[Any, ...]], value: Any, separator: str) -> list[Any]:
+    """The predicate functions filed under the basename (the text after the last
+    ``separator``) of any string of a list."""
+    out: list[Any] = []
+    if type(value) is list:
+        for v in value:
+            if type(v) is str:
+                out.extend(table.get(v.rpartition(separator)[2], ()))
+    return out
+
+
+def tails(table: dict[str, tuple[Any, ...]], value: Any) -> list[Any]:
+    """The predicate functions filed under the last character of any string of a list."""
+    out: list[Any] = []
+    if type(value) is list:
+        for v in value:
+            if type(v) is str:
+                out.extend(table.get(v[-1:], ()))
+    return out
+
+
 def candidates(search: Callable[[str], Iterable[tuple[int, tuple[Any, ...]]]], value: Any) -> set:
     """The predicate functions an Aho-Corasick automaton finds in a string or list of strings."""
     found: set = set()
@@ -212,6 +233,8 @@ NAMESPACE: dict[str, Any] = {
     "_truth": truth,
     "_dispatch": dispatch,
     "_candidates": candidates,
+    "_basenames": basenames,
+    "_tails": tails,
     "_arith": functions.arith,
     "_neg": functions.neg,
 }
