@@ -4,6 +4,13 @@ Events go in, in the order they should be matched (sorted for a hunting query, a
 the streaming engine), a batch at a time. The predicate runtime evaluates every step condition of
 every rule over the batch; hits of event rules become matches at once, hits of sequence and
 sample rules go to the sequence engine, which keeps partial matches in the state store.
+
+Conditions the runtimes cannot decide (process lineage, array functions) are planned around
+them by :class:`~kestrel_core.lineage.HostConditions`: the runtime evaluates a relaxed
+condition and the host decides the events that pass it, against the process tree kept in the
+state store. With ``apply_pipes`` (``kestrel run``), each rule's pipes run on its matches as
+they come (:class:`~kestrel_core.pipes.PipeStream`); ``kestrel query`` applies them itself,
+after ordering.
 """
 
 from __future__ import annotations
@@ -15,7 +22,10 @@ import attrs
 
 from kestrel_core.errors import ConfigError
 from kestrel_core.events.model import Event
+from kestrel_core.events.profiles import lineage_fields
 from kestrel_core.ir import Predicate, predicates_for
+from kestrel_core.lineage import LINEAGE_RULE, HostConditions, ProcessTree
+from kestrel_core.pipes import PipeStream
 from kestrel_core.rules import Rule
 
 
@@ -31,6 +41,8 @@ class Match:
     emitted_seq: int = -1
     #: What a rule package's ``pred_capture`` returned for this event (event rules), else None.
     captures: Any = None
+    #: What aggregating pipes added (``count``, ``key``, ``percent``), else None.
+    aggregates: dict[str, Any] | None = None
 
 
 @attrs.define
@@ -48,7 +60,11 @@ class Detector:
 
     ``runtime`` is a predicate runtime instance (``Runtime`` protocol), ``schema`` the schema the
     events were normalized with, ``sequence_engine`` a factory ``(rules, store, **options)`` and
-    ``store`` the state store instance (both used only when a rule is a sequence or a sample).
+    ``store`` the state store instance (used when a rule is a sequence, sample or join, and for
+    the process tree of lineage rules; a memory store is made when none is given).
+    ``apply_pipes``: run each rule's pipes on its matches (``kestrel run``); ``input_ends``:
+    whether the input has an end, without which whole-input pipes (``count``, ``sort``,
+    ``tail``, ``unique_count``) are refused.
     """
 
     def __init__(
@@ -61,16 +77,32 @@ class Detector:
         store: Any = None,
         sequence_options: dict[str, Any] | None = None,
         runtimes: dict[str, Any] | None = None,
+        apply_pipes: bool = True,
+        input_ends: bool = True,
     ) -> None:
         self.rules = [r for r in rules if r.query is not None]
         self.rules_by_id = {r.id: r for r in self.rules}
         self.predicates: list[Predicate] = predicates_for([(r.id, r.query) for r in self.rules])
         self._event_rule = {r.id: r.kind == "event" for r in self.rules}
+        self.host = HostConditions(self.predicates)
+        self.tree: ProcessTree | None = None
+        if self.host.uses_lineage:
+            if store is None:
+                from kestrel_core.state.memory import MemoryStore
+
+                store = MemoryStore()
+            self.tree = ProcessTree(store, lineage_fields(getattr(schema, "name", "ecs")))
+        self.store = store
+        self.pipes: dict[str, PipeStream] = {}
+        if apply_pipes:
+            for r in self.rules:
+                if r.query.pipes:  # type: ignore[union-attr]
+                    self.pipes[r.id] = PipeStream(r.id, r.query.pipes, store, input_ends)  # type: ignore[union-attr]
         self.runtime_name = getattr(runtime, "name", None)
         # Rules that name their own runtime (prebuilt packages) run there; the rest in ``runtime``.
         available = {self.runtime_name: runtime, **(runtimes or {})}
         groups: dict[str | None, list[Predicate]] = {}
-        for pred in self.predicates:
+        for pred in self.host.runtime_predicates:
             wanted = self.rules_by_id[pred.rule_id].runtime or self.runtime_name
             groups.setdefault(wanted, []).append(pred)
         self.compiled: list[tuple[Any, list[int]]] = []
@@ -121,6 +153,8 @@ class Detector:
         self.stats.events += len(events)
         self.stats.batches += 1
         hits = self._evaluate(events)
+        if self.host.active:
+            hits = self.host.filter(events, hits, self.tree)
         self.stats.hits += len(hits)
         out: list[Match] = []
         preds = self.predicates
@@ -152,16 +186,35 @@ class Detector:
                         out.append(
                             Match(m.rule_id, tuple(m.events), tuple(m.join_keys), event.seq)
                         )
+        if self.pipes:
+            out = self._piped(out)
         self.stats.matches += len(out)
         return out
 
+    def _piped(self, matches: list[Match]) -> list[Match]:
+        pipes = self.pipes
+        out: list[Match] = []
+        for m in matches:
+            stream = pipes.get(m.rule_id)
+            if stream is None:
+                out.append(m)
+            else:
+                out.extend(stream.push(m))
+        return out
+
     def finish(self) -> list[Match]:
-        """End of input: what only completes then (samples, trailing missing events)."""
-        if self.sequences is None:
-            return []
-        out = [
-            Match(m.rule_id, tuple(m.events), tuple(m.join_keys)) for m in self.sequences.finish()
-        ]
+        """End of input: what only completes then (samples, trailing missing events, and the
+        results of whole-input pipes)."""
+        out: list[Match] = []
+        if self.sequences is not None:
+            out = [
+                Match(m.rule_id, tuple(m.events), tuple(m.join_keys))
+                for m in self.sequences.finish()
+            ]
+        if self.pipes:
+            out = self._piped(out)
+            for stream in self.pipes.values():
+                out.extend(stream.finish())
         self.stats.matches += len(out)
         return out
 
@@ -170,4 +223,7 @@ class Detector:
         out: dict[str, Any] = {"runtimes": [c.stats() for c, _ in self.compiled]}
         if self.sequences is not None:
             out["sequences"] = self.sequences.stats()
+        if self.tree is not None:
+            held = self.store.stats().get("rules", {}).get(LINEAGE_RULE, {})
+            out["lineage"] = {"processes": held.get("keys", 0), **held}
         return out

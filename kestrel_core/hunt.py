@@ -1,4 +1,9 @@
-"""Hunting: one query over stored events, with Elasticsearch's ordering (``kestrel query``)."""
+"""Hunting: one query over stored events, with Elasticsearch's ordering (``kestrel query``).
+
+Results come in ascending (timestamp, tiebreaker) order of their last event (a join's latest
+event), samples by join key; then the pipes run over that list (:func:`kestrel_core.pipes.apply`),
+then ``--size``. Aggregating pipes add ``count`` (and ``key``, ``percent``) to the result line.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from kestrel_core.errors import ConfigError
 from kestrel_core.events.model import Event
 from kestrel_core.inputs import InputStats, read_events
 from kestrel_core.ir import Query
+from kestrel_core.pipes import AGGREGATE_KEYS, apply_one
 from kestrel_core.registry import ComponentRegistry
 from kestrel_core.rules import Rule
 
@@ -62,22 +68,25 @@ def _last_event_key(match: Match) -> tuple:
     return present[-1].sort_key() if present else (0, 0, (0, 0), 0)
 
 
+def _latest_event_key(match: Match) -> tuple:
+    present = [e.sort_key() for e in match.events if e is not None]
+    return max(present) if present else (0, 0, (0, 0), 0)
+
+
 def order_results(query: Query, matches: list[Match], size: int | None) -> list[Match]:
-    """Elasticsearch's result order, then the ``head``/``tail`` pipes, then ``--size``."""
+    """Elasticsearch's result order, then the pipes, then ``--size`` (the last N after a
+    ``tail``)."""
     if query.kind == "sample":
         ordered = sorted(matches, key=lambda m: tuple(_value_key(k) for k in m.join_keys))
+    elif query.kind == "join":
+        ordered = sorted(matches, key=_latest_event_key)
     else:
         ordered = sorted(matches, key=_last_event_key)
     from_tail = False
     for pipe in query.pipes:
-        n = int(pipe.args[0]) if pipe.args else 0
-        if pipe.name == "head":
-            ordered = ordered[:n]
-        elif pipe.name == "tail":
-            ordered = ordered[-n:] if n else []
-            from_tail = True
-        else:
-            raise ConfigError(f"the pipe '| {pipe.name}' is not supported by kestrel query yet")
+        ordered = apply_one(pipe, ordered)
+        if pipe.name in ("head", "tail"):
+            from_tail = pipe.name == "tail"
     if size is not None:
         ordered = (ordered[-size:] if size else []) if from_tail else ordered[:size]
     return ordered
@@ -100,10 +109,11 @@ def run_query(
         events = sorted(events, key=Event.sort_key)
     runtime = registry.get("predicate_runtime", options.runtime).factory()
     rule = Rule(id="query", name="query", query=query)
-    engine_factory = store = None
+    engine_factory = None
     if query.kind != "event":
         engine_factory = registry.get("sequence_engine", "nfa").factory
-        store = registry.get("state_store", "memory").factory()
+    # The store holds partial matches and the process tree of lineage queries.
+    store = registry.get("state_store", "memory").factory()
     detector = Detector(
         [rule],
         runtime,
@@ -111,6 +121,7 @@ def run_query(
         sequence_engine=engine_factory,
         store=store,
         sequence_options={"max_samples_per_key": options.max_samples_per_key},
+        apply_pipes=False,
     )
     matches: list[Match] = []
     for start in range(0, len(events), BATCH):
@@ -120,11 +131,15 @@ def run_query(
 
 
 def result_json(match: Match) -> dict[str, Any]:
-    """The ``kestrel query`` line for a match: original records and join keys."""
-    return {
+    """The ``kestrel query`` line for a match: original records and join keys, plus what an
+    aggregating pipe added (``count``, ``key``, ``percent``)."""
+    line: dict[str, Any] = {
         "events": [None if e is None else e.record for e in match.events],
         "join_keys": list(match.join_keys),
     }
+    if match.aggregates:
+        line.update((k, match.aggregates[k]) for k in AGGREGATE_KEYS if k in match.aggregates)
+    return line
 
 
 def hunt(

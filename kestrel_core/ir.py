@@ -202,8 +202,36 @@ FUNCTIONS: frozenset[str] = frozenset(
         "stringcontains",
         "substring",
         "subtract",
+        # Array functions (Endgame ``arraySearch``/``arrayCount``, Elastic Defend
+        # ``_arraysearch``): the first argument is the array, the second the element condition
+        # as JSON IR (see kestrel_core.runtime.functions.arraysearch), then the values of the
+        # outer fields it uses. Evaluated on the host (kestrel_core.lineage.host).
+        "arraysearch",
+        "arraycount",
     }
 )
+
+@attrs.frozen
+class Lineage:
+    """Process lineage (Endgame EQL, Elastic Defend): ``descendant of [q]``, ``child of [q]``,
+    ``event of [q]``. Always true or false, never null.
+
+    ``relation`` is ``descendant``, ``child`` or ``event``. An event's process is the one its
+    schema profile's lineage fields name (:data:`kestrel_core.events.profiles.LINEAGE_FIELDS`).
+    A process becomes a *source* of ``query`` when any event of that process matches ``query``.
+    ``event of``: the event's process is a source; ``child of``: its parent was a source when it
+    started; ``descendant of``: some ancestor was a source when its child on the path started
+    (Endgame's semantics: the property is handed down at process start). Runtimes never see this
+    node: the detector evaluates it on the host against the process tree
+    (:mod:`kestrel_core.lineage`), and the runtimes evaluate the rest of the condition.
+    """
+
+    relation: LineageRelation
+    query: EventQuery
+
+
+LineageRelation = TypingLiteral["descendant", "child", "event"]
+
 
 @attrs.frozen
 class External:
@@ -222,7 +250,7 @@ class External:
 
 Expr = (
     Literal | Field | EventTime | Compare | IsNull | And | Or | Not | In | Match | Arith | Neg
-    | Call | External
+    | Call | External | Lineage
 )
 
 # --------------------------------------------------------------------------------------------
@@ -277,14 +305,34 @@ class SampleQuery:
 
 
 @attrs.frozen
+class JoinQuery:
+    """Endgame ``join [by keys] [steps...] [until [...]]``: unordered, no time bound.
+
+    Per join key, each step keeps the first event that matches it; when every step holds one,
+    the join completes (events in step order) and the key starts afresh. ``until`` discards the
+    key's pending events.
+    """
+
+    steps: tuple[Step, ...] = attrs.field(converter=_tuple)
+    until: Step | None = None
+
+
+@attrs.frozen
 class Pipe:
-    """A pipe after the query, e.g. ``Pipe("head", (5,))``. Names are lowercase."""
+    """A pipe after the query, e.g. ``Pipe("head", (5,))``. Names are lowercase.
+
+    Elasticsearch: ``head N``, ``tail N``. Endgame adds ``count [exprs]``, ``unique exprs``,
+    ``unique_count exprs``, ``filter expr`` and ``sort exprs`` (arguments are IR expressions
+    evaluated on a result: a bare field reads its first event, ``events[N].field`` event N, and
+    ``count``/``percent``/``key`` the values an earlier aggregating pipe added). See
+    :mod:`kestrel_core.pipes`.
+    """
 
     name: str
     args: tuple[Scalar | Expr, ...] = attrs.field(converter=_tuple, factory=tuple)
 
 
-QueryBody = EventQuery | SequenceQuery | SampleQuery
+QueryBody = EventQuery | SequenceQuery | SampleQuery | JoinQuery
 
 
 @attrs.frozen
@@ -296,9 +344,11 @@ class Query:
 
     @property
     def kind(self) -> str:
-        """``event``, ``sequence`` or ``sample``."""
+        """``event``, ``sequence``, ``sample`` or ``join``."""
         if isinstance(self.body, SequenceQuery):
             return "sequence"
+        if isinstance(self.body, JoinQuery):
+            return "join"
         if isinstance(self.body, SampleQuery):
             return "sample"
         return "event"
@@ -309,7 +359,7 @@ class Query:
         if isinstance(body, EventQuery):
             return (Step(body),)
         steps = body.steps
-        if isinstance(body, SequenceQuery) and body.until is not None:
+        if isinstance(body, (SequenceQuery, JoinQuery)) and body.until is not None:
             steps = (*steps, body.until)
         return steps
 

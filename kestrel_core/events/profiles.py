@@ -23,15 +23,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import attrs
+
 from kestrel_core.errors import ConfigError
 from kestrel_core.events.schema import Schema
 
 __all__ = [
+    "LINEAGE_FIELDS",
     "PROFILES",
     "SYSMON_CATEGORIES",
+    "LineageFields",
     "ecs",
     "endgame",
     "get_profile",
+    "lineage_fields",
     "sysmon",
     "sysmon_categories",
     "sysmon_view",
@@ -193,6 +198,52 @@ def sysmon(**overrides: Any) -> Schema:
         category_map=sysmon_categories,
         description=sysmon.__doc__ or "",
     ).with_overrides(**overrides)
+
+
+@attrs.frozen
+class LineageFields:
+    """Where a profile's events name their process and its parent, and which process events
+    start and end a process (the process tree of ``descendant of`` / ``child of`` / ``event
+    of``, :mod:`kestrel_core.lineage`).
+
+    ``entity`` and ``parent`` are dotted paths of unique process ids (not reusable pids).
+    ``starts`` / ``ends`` are ``(field, values)`` tests on events of category ``process``: the
+    event starts (ends) a process when the field, or one element of it, is among the values.
+    """
+
+    entity: str
+    parent: str
+    starts: tuple[tuple[str, tuple[Any, ...]], ...]
+    ends: tuple[tuple[str, tuple[Any, ...]], ...]
+
+
+#: Lineage fields per schema profile. ECS and Elastic Defend: ``process.entity_id``; Endgame:
+#: ``unique_pid``; Sysmon: ``ProcessGuid`` (EventID 1 starts a process, 5 ends it).
+LINEAGE_FIELDS: dict[str, LineageFields] = {
+    "ecs": LineageFields(
+        "process.entity_id",
+        "process.parent.entity_id",
+        starts=(("event.type", ("start",)),),
+        ends=(("event.type", ("end",)),),
+    ),
+    "endgame": LineageFields(
+        "unique_pid",
+        "unique_ppid",
+        starts=(("subtype", ("create", "fork")), ("event_subtype_full", ("creation_event",))),
+        ends=(("subtype", ("terminate",)), ("event_subtype_full", ("termination_event",))),
+    ),
+    "sysmon": LineageFields(
+        "ProcessGuid",
+        "ParentProcessGuid",
+        starts=(("EventID", (1, "1")), ("EventId", (1, "1"))),
+        ends=(("EventID", (5, "5")), ("EventId", (5, "5"))),
+    ),
+}
+
+
+def lineage_fields(profile: str) -> LineageFields:
+    """The lineage fields of schema profile ``profile`` (those of ``ecs`` for other names)."""
+    return LINEAGE_FIELDS.get(profile, LINEAGE_FIELDS["ecs"])
 
 
 #: name -> profile function.

@@ -46,6 +46,8 @@ ARITY: dict[str, tuple[int, int | None]] = {
     "stringcontains": (2, 2),
     "substring": (2, 3),
     "subtract": (2, 2),
+    "arraysearch": (2, None),
+    "arraycount": (2, None),
 }
 
 
@@ -356,6 +358,68 @@ def cidrmatch(ci: bool, ip: Value, *cidrs: Value) -> Value:
     return _cidr_one(ip, cidrs)
 
 
+# ---------------------------------------------------------------------------------------------
+# Array functions (Endgame arraySearch / arrayCount, Elastic Defend _arraysearch)
+#
+# ``arraysearch(array, condition, outer...)``: ``condition`` is the element condition as the JSON
+# form of its IR (:func:`kestrel_core.ir_json.to_json`), written by the EQL lowering. Inside it,
+# ``Field(("$", ...))`` reads the current element and ``Field(("$outer", i))`` the i-th value
+# passed after the condition (the event fields the condition uses besides the element). The
+# condition is evaluated by the reference interpreter on a small view ``{"$": element,
+# "$outer": [...]}``. A null array is null; a scalar or object counts as a one-element array.
+
+
+def _ir_from_json(data: Any) -> Any:
+    from kestrel_core import ir
+
+    if isinstance(data, dict):
+        kind = getattr(ir, data["node"])
+        return kind(**{k: _ir_from_json(v) for k, v in data.items() if k != "node"})
+    if isinstance(data, list):
+        return tuple(_ir_from_json(v) for v in data)
+    return data
+
+
+@lru_cache(maxsize=1024)
+def element_condition(text: str) -> Any:
+    """The IR condition of an array function from its JSON text (cached)."""
+    import json
+
+    return _ir_from_json(json.loads(text))
+
+
+def _element_results(array: Value, condition: Value, outer: tuple[Value, ...]) -> list[bool] | None:
+    if array is None or type(condition) is not str:
+        return None
+    from kestrel_core.events.model import Event
+    from kestrel_core.runtime.interpreter import matches
+
+    cond = element_condition(condition)
+    items = array if type(array) is list else [array]
+    outer_values = list(outer)
+    return [
+        matches(cond, Event((), None, None, {"$": item, "$outer": outer_values}, item))
+        for item in items
+    ]
+
+
+def arraysearch(ci: bool, array: Value, condition: Value, *outer: Value) -> Value:
+    """``arraySearch(array, var, condition)``: true when some element satisfies the condition."""
+    results = _element_results(array, condition, outer)
+    return None if results is None else any(results)
+
+
+def arraycount(ci: bool, array: Value, condition: Value, *outer: Value) -> Value:
+    """``arrayCount(array, var, condition)``: how many elements satisfy the condition."""
+    results = _element_results(array, condition, outer)
+    return None if results is None else sum(results)
+
+
+#: Functions the compiled runtimes leave to the host: the detector evaluates conditions that use
+#: them with the reference interpreter (:mod:`kestrel_core.lineage.host`).
+HOST_FUNCTIONS: frozenset[str] = frozenset({"arraysearch", "arraycount"})
+
+
 def _arith_fn(op: str) -> Callable[..., Value]:
     def fn(ci: bool, left: Value, right: Value) -> Value:
         return arith(op, left, right)
@@ -383,10 +447,19 @@ FUNCTIONS: dict[str, Callable[..., Value]] = {
     "subtract": _arith_fn("-"),
 }
 
+#: The host functions' implementations (:data:`HOST_FUNCTIONS`), kept apart from
+#: :data:`FUNCTIONS` (what the compiled runtimes call): the detector decides conditions that use
+#: them on the host, with the reference interpreter.
+HOST_FUNCTION_IMPLS: dict[str, Callable[..., Value]] = {
+    "arraysearch": arraysearch,
+    "arraycount": arraycount,
+}
+
 
 def call(name: str, case_insensitive: bool, args: list[Value]) -> Value:
     """Call function ``name`` with evaluated ``args``."""
-    return FUNCTIONS[name](case_insensitive, *args)
+    fn = FUNCTIONS.get(name) or HOST_FUNCTION_IMPLS[name]
+    return fn(case_insensitive, *args)
 
 
 def check_arity(name: str, count: int) -> str | None:

@@ -71,6 +71,11 @@ def evaluate(expr: ir.Expr, event: Event) -> Any:
     if isinstance(expr, ir.Call):
         args = [evaluate(a, event) for a in expr.args]
         return functions.call(expr.name, expr.case_insensitive, args)
+    if isinstance(expr, ir.Lineage):
+        raise TypeError(
+            "a lineage condition needs the process tree: the detector decides it "
+            "(kestrel_core.lineage.HostConditions resolves it before calling the interpreter)"
+        )
     raise TypeError(f"not an IR expression: {type(expr).__name__}")
 
 

@@ -35,7 +35,7 @@ CASES = [
     ("process where (a == 1", SYNTAX, 1, 22, "expected ')' after '1'"),
     ("process where a in (1, 2", SYNTAX, 1, 25, "expected ',' or ')'"),
     ("process where a in 1", SYNTAX, 1, 20, "expected '('"),
-    ("process where f(a,)", SYNTAX, 1, 19, "expected a value after ','"),
+    ("process where f(a,)", SYNTAX, 1, 18, "expected a value after ','"),
     ("process where a : b", SYNTAX, 1, 19, "but found 'b'"),
     ("process where a like (b)", SYNTAX, 1, 23, "but found 'b'"),
     ('process where "\\u{zz}" == a', SYNTAX, 1, 16, "invalid unicode escape"),
@@ -119,12 +119,19 @@ CASES = [
     # @timestamp constants
     ('process where @timestamp == "yesterday"', SEMANTIC, 1, 29, "not an ISO-8601 timestamp"),
     ('process where @timestamp > "2017-13-01"', SEMANTIC, 1, 28, "not a valid date"),
-    # constructs of other dialects
-    ('process where descendant of [process where true]', UNSUPPORTED, 1, 15, "'descendant of'"),
-    ('process where child of [process where true]', UNSUPPORTED, 1, 15, "process lineage"),
-    ('process where _arraysearch(a, $e, $e.x == 1)', UNSUPPORTED, 1, 15, "_arraysearch"),
-    ('process where $e.x == 1', UNSUPPORTED, 1, 15, "variables such as '$e'"),
+    # lineage and array functions
+    ('process where parent of [process where true]', SEMANTIC, 1, 15, "unknown process relation"),
+    ('process where Descendant of [process where true]', SEMANTIC, 1, 15, "'Descendant of'"),
+    ('process where $e.x == 1', SEMANTIC, 1, 15, "unknown variable '$e'"),
+    ('process where _arraysearch(a, $e.x, $e.x == 1)', SEMANTIC, 1, 31, "element variable"),
+    ('process where _arraysearch(a, $e, $f.x == 1)', SEMANTIC, 1, 35, "unknown variable '$f'"),
+    # constructs Kestrel does not run, and Endgame constructs in the Elasticsearch dialect
     ('sequence [a where true] as e0 [b where true]', UNSUPPORTED, 1, 10, "step aliases"),
+    ('join [a where true] [b where true]', UNSUPPORTED, 1, 1, "'join' is Endgame EQL"),
+    ('a where true | count', UNSUPPORTED, 1, 14, "an Endgame pipe"),
+    ('a where arrayContains(x, 1)', UNSUPPORTED, 1, 9, "Endgame dialect"),
+    ("a where x == ?'y'", SYNTAX, 1, 14, "Endgame EQL"),
+    ('a where x in ("y",)', SYNTAX, 1, 18, "Endgame EQL"),
 ]  # fmt: skip
 
 
@@ -134,6 +141,32 @@ CASES = [
 def test_error(text: str, kind: type, line: int, column: int, fragment: str) -> None:
     with pytest.raises(kind) as info:
         compile_query(text)
+    error = info.value
+    assert error.location is not None
+    assert (error.location.line, error.location.column) == (line, column), str(error)
+    assert fragment in error.message, str(error)
+
+
+#: Errors of the Endgame dialect.
+ENDGAME_CASES = [
+    ('a where true | unique', SEMANTIC, 1, 14, "at least 1"),
+    ('a where true | filter', SEMANTIC, 1, 14, "'| filter' takes 1"),
+    ('a where match(x, "(?<=a)b")', SEMANTIC, 1, 18, "RE2 cannot run"),
+    ('join [a where true]', SEMANTIC, 1, 1, "at least 2 steps"),
+    ('join [a where true] ![b where true]', SEMANTIC, 1, 21, "cannot be a missing event"),
+    ('a where arraySearch(x, y.z, true)', SEMANTIC, 1, 24, "element variable"),
+    ('a where unknown(x)', SEMANTIC, 1, 9, "unknown function 'unknown'"),
+    ('a where x of [b where true]', SEMANTIC, 1, 9, "unknown process relation"),
+    ('sequence [a where true] as e [b where true]', UNSUPPORTED, 1, 10, "step aliases"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "line", "column", "fragment"), ENDGAME_CASES, ids=[c[0] for c in ENDGAME_CASES]
+)
+def test_endgame_error(text: str, kind: type, line: int, column: int, fragment: str) -> None:
+    with pytest.raises(kind) as info:
+        compile_query(text, dialect="endgame")
     error = info.value
     assert error.location is not None
     assert (error.location.line, error.location.column) == (line, column), str(error)
@@ -156,8 +189,8 @@ def test_error_text_has_location_and_caret() -> None:
 
 def test_unsupported_errors_name_their_construct() -> None:
     with pytest.raises(EqlUnsupportedError) as info:
-        compile_query("process where descendant of [process where true]")
-    assert info.value.construct == "descendant of"
+        compile_query("sequence [a where true] as e0 [b where true]")
+    assert info.value.construct == "step alias (as)"
 
 
 def test_errors_are_rule_errors() -> None:
@@ -170,7 +203,8 @@ def test_errors_are_rule_errors() -> None:
 
 def test_dialects() -> None:
     assert compile_query("a where true", dialect="Elasticsearch") == compile_query("a where true")
+    assert compile_query("a where true", dialect="ENDGAME") == compile_query("a where true")
     with pytest.raises(EqlUnsupportedError) as info:
-        compile_query("a where true", dialect="endgame")
-    assert info.value.construct == "dialect endgame"
-    assert "known dialects: elasticsearch" in info.value.message
+        compile_query("a where true", dialect="splunk")
+    assert info.value.construct == "dialect splunk"
+    assert "known dialects: elasticsearch, endgame" in info.value.message

@@ -5,9 +5,12 @@ What is checked: functions (known, arity, argument kinds, ``~`` support), patter
 comparisons between a string and a number constant, sequences and samples (at least two steps,
 a positive step, join keys of equal count, ``maxspan`` required by missing events and written
 as a positive whole number with a unit, ``with runs`` from 1 to 100), pipes (``head``/``tail``
-with one non-negative whole number), ``@timestamp`` constants, and constructs of other dialects
-Kestrel does not run (lineage, array functions, step aliases), reported as
-:class:`EqlUnsupportedError` naming the construct.
+with one non-negative whole number), ``@timestamp`` constants, lineage (``descendant of``,
+``child of``, ``event of``) and Elastic Defend's array functions (``_arraysearch($entry ...)``
+variables in scope), and constructs Kestrel does not run (step aliases) or that belong to the
+Endgame dialect (``join``, its pipes and functions, single-quoted strings, ``=``), reported
+as :class:`EqlUnsupportedError` naming the construct. The Endgame dialect's analyzer
+(:mod:`kestrel_eql.endgame`) overrides only what differs.
 """
 
 from __future__ import annotations
@@ -15,13 +18,25 @@ from __future__ import annotations
 import difflib
 
 from kestrel_eql import ast
-from kestrel_eql.errors import EqlSemanticError, EqlUnsupportedError, locate
-from kestrel_eql.functions import ANY, BOOLEAN, NUMBER, SIGNATURES, STRING, UNSUPPORTED
+from kestrel_eql.errors import EqlSemanticError, EqlSyntaxError, EqlUnsupportedError, locate
+from kestrel_eql.functions import (
+    ANY,
+    BOOLEAN,
+    ELASTICSEARCH_SIGNATURES,
+    NUMBER,
+    SIGNATURES,
+    STRING,
+    UNSUPPORTED,
+    Signature,
+)
 from kestrel_eql.regex import RegexError, translate
 from kestrel_eql.timestamps import UNITS_NS, timestamp_ns
 
 MAX_RUNS = 100
 SUPPORTED_PIPES = ("head", "tail")
+LINEAGE_RELATIONS = ("descendant", "child", "event")
+#: Endgame's pipes, named when the Elasticsearch dialect meets them.
+ENDGAME_PIPES = ("count", "filter", "sort", "unique", "unique_count")
 
 
 def kind_of(node: ast.Expr) -> str:
@@ -40,7 +55,7 @@ def kind_of(node: ast.Expr) -> str:
     if isinstance(node, (ast.Arithmetic, ast.Negate)):
         return NUMBER
     if isinstance(node, ast.FunctionCall):
-        sig = SIGNATURES.get(node.canonical)
+        sig = SIGNATURES.get(node.canonical) or ELASTICSEARCH_SIGNATURES.get(node.canonical)
         return sig.returns if sig else ANY
     return ANY
 
@@ -53,11 +68,27 @@ def _describe(node: ast.Expr) -> str:
 
 
 class Analyzer:
-    """Checks one statement; ``text`` and ``source`` only serve the error locations."""
+    """Checks one statement (Elasticsearch EQL); ``text`` and ``source`` only serve the error
+    locations. Class attributes hold what a dialect may change."""
+
+    #: Known functions by lowercase name.
+    signatures: dict[str, Signature] = ELASTICSEARCH_SIGNATURES
+    #: Pipes this dialect runs.
+    pipes: tuple[str, ...] = SUPPORTED_PIPES
+    #: Whether lineage relation names are matched case-insensitively (Endgame: `Descendant of`).
+    lineage_any_case = False
+    #: Whether `'...'`, `?"..."` and `?'...'` strings are accepted (Endgame).
+    endgame_strings = False
+    #: Whether `=` is accepted as `==` (Endgame).
+    single_equals = False
+    #: Whether a list may end with a comma, `(a, b,)` (Endgame).
+    trailing_commas = False
 
     def __init__(self, text: str | None = None, source: str | None = None) -> None:
         self.text = text
         self.source = source
+        #: Element variables of the array functions being checked, innermost last.
+        self.variables: list[str] = []
 
     # -- errors -----------------------------------------------------------------------------
 
@@ -79,10 +110,19 @@ class Analyzer:
             self.event_filter(query)
         elif isinstance(query, ast.Sequence):
             self.sequence(query)
+        elif isinstance(query, ast.Join):
+            self.join(query)
         else:
             self.sample(query)
         for pipe in statement.pipes:
             self.pipe(pipe)
+
+    def join(self, node: ast.Join) -> None:
+        raise self.unsupported(
+            "'join' is Endgame EQL; use a sequence or sample, or the endgame dialect",
+            node,
+            "join (Endgame dialect)",
+        )
 
     def event_filter(self, node: ast.EventFilter) -> None:
         self.expr(node.condition)
@@ -166,13 +206,23 @@ class Analyzer:
             )
 
     def pipe(self, node: ast.Pipe) -> None:
-        if node.name not in SUPPORTED_PIPES:
+        if node.name not in self.pipes:
+            endgame = node.name in ENDGAME_PIPES and "endgame" not in type(self).__name__.lower()
+            hint = " (an Endgame pipe: use the endgame dialect)" if endgame else ""
             raise self.unsupported(
-                f"pipe '{node.name}' is not supported; supported pipes: "
-                f"{', '.join(SUPPORTED_PIPES)}",
+                f"pipe '{node.name}' is not supported{hint}; supported pipes: "
+                f"{', '.join(self.pipes)}",
                 node,
-                f"pipe {node.name}",
+                f"pipe {node.name}" + (" (Endgame dialect)" if endgame else ""),
             )
+        method = getattr(self, f"pipe_{node.name}", None)
+        if method is not None:
+            method(node)
+            return
+        self.pipe_head(node)
+
+    def pipe_head(self, node: ast.Pipe) -> None:
+        """``| head N`` and ``| tail N``: one whole number >= 0."""
         if len(node.args) != 1:
             raise self.error(
                 f"'| {node.name}' takes exactly one number, found {len(node.args)} arguments",
@@ -190,25 +240,49 @@ class Analyzer:
     # -- expressions ------------------------------------------------------------------------
 
     def expr(self, node: ast.Expr) -> None:
-        """Check an expression and everything under it."""
+        """Check an expression and everything under it (a check method returning True has
+        checked the children itself)."""
+        comma = getattr(node, "trailing_comma", None)
+        if comma is not None and not self.trailing_commas:
+            raise EqlSyntaxError(
+                "expected a value after ','; a comma before ')' is Endgame EQL (remove it, or "
+                "use the endgame dialect)",
+                locate(comma, self.text, self.source),
+            )
         method = getattr(self, f"check_{type(node).__name__.lower()}", None)
-        if method is not None:
-            method(node)
+        if method is not None and method(node):
+            return
         for child in node.children():
             if isinstance(child, ast.EventFilter):
                 continue
             self.expr(child)  # type: ignore[arg-type]
 
+    def check_literal(self, node: ast.Literal) -> None:
+        if node.quote in ("'", '?"', "?'") and not self.endgame_strings:
+            raise EqlSyntaxError(
+                f"strings take double quotes, not single quotes ({node.quote}...' strings are "
+                "Endgame EQL: use the endgame dialect)"
+                if node.quote != '?"'
+                else "'?\"...\"' raw strings are Endgame EQL: write \"\"\"...\"\"\" "
+                "(or use the endgame dialect)",
+                locate(node.span, self.text, self.source),
+            )
+
     def check_field(self, node: ast.Field) -> None:
         head = node.path[0]
-        if isinstance(head, str) and head.startswith("$"):
-            raise self.unsupported(
-                f"variables such as '{head}' belong to array functions, which are not supported",
+        if isinstance(head, str) and head.startswith("$") and head not in self.variables:
+            raise self.error(
+                f"unknown variable '{head}': variables are the element names of array "
+                "functions, e.g. _arraysearch(field, $entry, $entry.name == \"x\")",
                 node,
-                "array function variable",
             )
 
     def check_comparison(self, node: ast.Comparison) -> None:
+        if node.op == "=" and not self.single_equals:
+            raise EqlSyntaxError(
+                "'=' does not compare; write '==' ('=' is Endgame EQL: use the endgame dialect)",
+                locate(node.op_span or node.span, self.text, self.source),
+            )
         kinds = {kind_of(node.left), kind_of(node.right)}
         literals = isinstance(node.left, ast.Literal) and isinstance(node.right, ast.Literal)
         if node.op in ("<", "<=", ">", ">=") and kinds == {STRING, NUMBER} and literals:
@@ -255,23 +329,53 @@ class Analyzer:
                 f"invalid regex {pattern.value!r} at character {exc.offset + 1}: {exc}", pattern
             ) from None
 
-    def check_lineage(self, node: ast.Lineage) -> None:
-        raise self.unsupported(
-            f"'{node.relation} of' (process lineage) is not supported", node,
-            f"{node.relation} of",
-        )  # fmt: skip
+    def check_lineage(self, node: ast.Lineage) -> bool:
+        relation = node.relation.lower() if self.lineage_any_case else node.relation
+        if relation not in LINEAGE_RELATIONS:
+            raise self.error(
+                f"unknown process relation '{node.relation} of': expected "
+                f"{', '.join(r + ' of' for r in LINEAGE_RELATIONS)}",
+                node,
+            )
+        saved, self.variables = self.variables, []  # another event: no element in scope
+        try:
+            self.event_filter(node.query)
+        finally:
+            self.variables = saved
+        return True
 
-    def check_functioncall(self, node: ast.FunctionCall) -> None:
+    def check_array_function(self, node: ast.FunctionCall, sig: Signature) -> bool:
+        """``f(array, var, condition)`` / ``contains(array, values...)``: the variable is a bare
+        name (Endgame) or ``$name`` (Elastic Defend), in scope inside the condition only."""
+        self.expr(node.args[0])
+        if sig.lowers_to == "array:contains":
+            for arg in node.args[1:]:
+                self.expr(arg)
+            return True
+        var = node.args[1]
+        if not (isinstance(var, ast.Field) and len(var.path) == 1 and not var.optional):
+            raise self.error(
+                f"argument 2 of '{sig.name}' names the element variable, e.g. $entry", var
+            )
+        self.variables.append(str(var.path[0]))
+        try:
+            self.expr(node.args[2])
+        finally:
+            self.variables.pop()
+        return True
+
+    def check_functioncall(self, node: ast.FunctionCall) -> bool:
         name = node.canonical
-        if name in UNSUPPORTED:
+        signatures = self.signatures
+        if name in UNSUPPORTED and name not in signatures:
             raise self.unsupported(
                 f"'{node.name}' ({UNSUPPORTED[name]}) is not supported", node, UNSUPPORTED[name]
             )
-        sig = SIGNATURES.get(name)
+        sig = signatures.get(name)
         if sig is None:
-            known = sorted(s.name for s in SIGNATURES.values())
-            close = difflib.get_close_matches(name, list(SIGNATURES), n=1, cutoff=0.75)
-            hint = f"did you mean '{SIGNATURES[close[0]].name}'? " if close else ""
+            known = sorted(s.name for s in signatures.values())
+            close = difflib.get_close_matches(name, list(signatures), n=1, cutoff=0.75)
+            hint = f"did you mean '{signatures[close[0]].name}'? " if close else ""
             raise self.error(
                 f"unknown function '{node.name}': {hint}known functions: {', '.join(known)}",
                 node,
@@ -290,12 +394,22 @@ class Analyzer:
                     f"found {_describe(arg)}",
                     arg,
                 )
+        if sig.lowers_to.startswith("array:"):
+            return self.check_array_function(node, sig)
         if sig.lowers_to.startswith("match:"):
-            for arg in node.args[1:]:
+            patterns = node.args[:1] if sig.lowers_to == "match:python_first" else node.args[1:]
+            for arg in patterns:
                 if not (isinstance(arg, ast.Literal) and isinstance(arg.value, str)):
                     raise self.error(f"the patterns of '{sig.name}' must be string constants", arg)
                 if sig.lowers_to == "match:regex":
                     self.regex(arg)
+                elif sig.lowers_to.startswith("match:python"):
+                    self.python_regex(arg)
+        return False
+
+    def python_regex(self, pattern: ast.Literal) -> None:
+        """An Endgame (Python syntax) regex must run on RE2."""
+        raise NotImplementedError  # only the Endgame dialect has them
 
 
 def analyze(

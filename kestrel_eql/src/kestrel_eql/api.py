@@ -40,7 +40,7 @@ def check(
     rules = get_dialect(dialect)
     statement = parser.parse(text, source=source)
     rules.analyzer(text, source).check(statement)
-    return fold(statement)
+    return fold(statement, rules.folder)
 
 
 def compile_query(
@@ -48,8 +48,8 @@ def compile_query(
 ) -> ir.Query:
     """Compile EQL ``text`` to a :class:`kestrel_core.ir.Query`.
 
-    Parses, analyzes, folds constants and lowers, following ``dialect`` (only
-    ``elasticsearch`` for now). Raises the errors of :func:`check`, all subclasses of
+    Parses, analyzes, folds constants and lowers, following ``dialect`` (``elasticsearch``,
+    the default, or ``endgame``). Raises the errors of :func:`check`, all subclasses of
     :class:`kestrel_core.errors.RuleError` carrying ``.location``.
     """
     rules = get_dialect(dialect)

@@ -45,7 +45,7 @@ class Node:
         """A JSON-serializable dict: ``{"type": ClassName, field: value..., "span": [...]}``."""
         out: dict[str, Any] = {"type": type(self).__name__}
         for field in attrs.fields(type(self)):  # type: ignore[arg-type]
-            if field.name == "span":
+            if field.name == "span" or field.eq is False:
                 continue
             out[field.name] = _to_json(getattr(self, field.name))
         if self.span is not None:
@@ -84,9 +84,14 @@ def _to_json(value: object) -> object:
 
 @attrs.frozen
 class Literal(Node):
-    """A constant: ``null``, ``true``/``false``, a number or a string (already unescaped)."""
+    """A constant: ``null``, ``true``/``false``, a number or a string (already unescaped).
+
+    ``quote`` is how a string was written: ``"`` (also triple quotes), or the Endgame forms ``'``,
+    ``?"`` and ``?'``; it is left out of equality, as the span is.
+    """
 
     value: Scalar
+    quote: str = attrs.field(default='"', eq=False, repr=False, kw_only=True)
     span: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
@@ -105,11 +110,12 @@ class Field(Node):
 
 @attrs.frozen
 class Comparison(Node):
-    """``left OP right`` with OP one of ``== != < <= > >=`` (case-sensitive)."""
+    """``left OP right`` with OP one of ``== != < <= > >=``, or Endgame's ``=`` (as ``==``)."""
 
     op: str
     left: Expr
     right: Expr
+    op_span: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
     span: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
@@ -125,6 +131,7 @@ class PatternMatch(Node):
     operand: Expr
     patterns: tuple[Literal, ...] = attrs.field(converter=_tuple)
     case_insensitive: bool = False
+    trailing_comma: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
     span: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
@@ -136,6 +143,7 @@ class InList(Node):
     values: tuple[Expr, ...] = attrs.field(converter=_tuple)
     case_insensitive: bool = False
     negated: bool = False
+    trailing_comma: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
     span: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
@@ -190,6 +198,7 @@ class FunctionCall(Node):
     name: str
     args: tuple[Expr, ...] = attrs.field(converter=_tuple)
     case_insensitive: bool = False
+    trailing_comma: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
     span: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
     @property
@@ -280,6 +289,16 @@ class Sample(Node):
 
 
 @attrs.frozen
+class Join(Node):
+    """``join [by keys] steps... [until step]`` (Endgame)."""
+
+    keys: tuple[Expr, ...] = attrs.field(converter=_tuple)
+    steps: tuple[Step, ...] = attrs.field(converter=_tuple)
+    until: Step | None = None
+    span: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+
+@attrs.frozen
 class Pipe(Node):
     """``| name args...``; ``name`` is lowercased."""
 
@@ -288,7 +307,7 @@ class Pipe(Node):
     span: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
-Query = EventFilter | Sequence | Sample
+Query = EventFilter | Sequence | Sample | Join
 
 
 @attrs.frozen

@@ -1,27 +1,40 @@
-"""EQL dialects: each one a class naming its analyzer and lowerer (sqlglot's ``dialects/``).
+"""EQL dialects: each one a class naming its analyzer, folder and lowerer (sqlglot's
+``dialects/``).
 
-Elasticsearch EQL is the base. A later dialect (Endgame: ``==`` case-insensitive, wildcards in
-``==``, lineage, more pipes) subclasses :class:`Elasticsearch` and overrides only what differs.
+Elasticsearch EQL is the base. Endgame EQL (the ``eql`` package, eqllib) subclasses it and
+overrides only what differs; the differences are listed in :mod:`kestrel_eql.endgame`.
 """
 
 from __future__ import annotations
 
 from kestrel_eql.analyzer import Analyzer
+from kestrel_eql.endgame import EndgameAnalyzer, EndgameFolder, EndgameLowerer
 from kestrel_eql.errors import EqlUnsupportedError
+from kestrel_eql.fold import Folder
 from kestrel_eql.lower import Lowerer
 
 
 class Elasticsearch:
-    """Elasticsearch EQL: the syntax of the grammar, the checks of :class:`Analyzer`, and the
-    lowering of :class:`Lowerer`."""
+    """Elasticsearch EQL: the syntax of the grammar, the checks of :class:`Analyzer`, the
+    folding of :class:`Folder` and the lowering of :class:`Lowerer`."""
 
     name = "elasticsearch"
     analyzer: type[Analyzer] = Analyzer
+    folder: type[Folder] = Folder
     lowerer: type[Lowerer] = Lowerer
 
 
+class Endgame(Elasticsearch):
+    """Endgame EQL (the ``eql`` package, eqllib analytics): see :mod:`kestrel_eql.endgame`."""
+
+    name = "endgame"
+    analyzer = EndgameAnalyzer
+    folder = EndgameFolder
+    lowerer = EndgameLowerer
+
+
 #: Dialects by name.
-DIALECTS: dict[str, type[Elasticsearch]] = {Elasticsearch.name: Elasticsearch}
+DIALECTS: dict[str, type[Elasticsearch]] = {d.name: d for d in (Elasticsearch, Endgame)}
 
 
 def get_dialect(name: str) -> type[Elasticsearch]:
@@ -29,7 +42,7 @@ def get_dialect(name: str) -> type[Elasticsearch]:
     dialect = DIALECTS.get(name.lower())
     if dialect is None:
         raise EqlUnsupportedError(
-            f"the EQL dialect '{name}' is not supported yet; known dialects: "
+            f"the EQL dialect '{name}' is not supported; known dialects: "
             f"{', '.join(sorted(DIALECTS))}",
             construct=f"dialect {name}",
         )

@@ -76,7 +76,12 @@ def compare(op: str, left: object, right: object) -> object:
 
 
 class Folder:
-    """Rebuilds a tree with constant subexpressions folded (one method per node kind)."""
+    """Rebuilds a tree with constant subexpressions folded (one method per node kind).
+
+    ``case_insensitive_equality``: string ``==`` / ``!=`` compare lowercased (Endgame).
+    """
+
+    case_insensitive_equality = False
 
     def fold(self, node: ast.Node) -> ast.Node:
         """The folded form of ``node`` (children first)."""
@@ -115,7 +120,10 @@ class Folder:
         left, right = _constant(node.left), _constant(node.right)
         if left is _MISSING or right is _MISSING:
             return node
-        return self._literal(compare(node.op, left, right), node)
+        op = "==" if node.op == "=" else node.op
+        if self.case_insensitive_equality and isinstance(left, str) and isinstance(right, str):
+            return node  # wildcards and case folding: left to the lowering
+        return self._literal(compare(op, left, right), node)
 
     def fold_not(self, node: ast.Not) -> ast.Node:
         value = _constant(node.operand)
@@ -140,6 +148,6 @@ class Folder:
         return self._literal(not absorbing, node)
 
 
-def fold(statement: ast.Statement) -> ast.Statement:
+def fold(statement: ast.Statement, folder: type[Folder] = Folder) -> ast.Statement:
     """``statement`` with its constant subexpressions folded."""
-    return Folder().fold(statement)  # type: ignore[return-value]
+    return folder().fold(statement)  # type: ignore[return-value]

@@ -18,7 +18,11 @@ class Signature:
 
     ``lowers_to`` is the canonical IR function name (:data:`kestrel_core.ir.FUNCTIONS`), or
     ``"match:wildcard"`` / ``"match:regex"`` for the function forms of ``like`` and ``regex``,
-    whose pattern arguments must be string constants.
+    whose pattern arguments must be string constants; ``"match:python"`` (Endgame ``match``:
+    Python regexes anchored at the start) and ``"match:python_first"`` (``matchLite``, the
+    pattern first); ``"array:search"``, ``"array:count"``, ``"array:contains"`` for the array
+    functions (their second argument names the element variable); ``"safe"`` for Endgame's
+    ``safe(x)``, which is ``x`` (Kestrel's functions already give null where Endgame raises).
     """
 
     name: str
@@ -91,12 +95,46 @@ SIGNATURES: dict[str, Signature] = {
     )
 }  # fmt: skip
 
-#: Functions of other EQL dialects Kestrel does not run yet, by lowercase name.
+#: Elastic Defend's array functions, accepted by the Elasticsearch dialect (endpoint rules).
+DEFEND_ARRAY_FUNCTIONS: dict[str, Signature] = {
+    sig.name.lower(): sig
+    for sig in (
+        _sig("_arraysearch", _A, _A, _B, returns=_B, lowers_to="array:search"),
+        _sig("_arraycount", _A, _A, _B, returns=_N, lowers_to="array:count"),
+        _sig("_arraycontains", _A, _A, variadic=_A, returns=_B, lowers_to="array:contains"),
+    )
+}
+
+#: The Elasticsearch dialect's functions.
+ELASTICSEARCH_SIGNATURES: dict[str, Signature] = {**SIGNATURES, **DEFEND_ARRAY_FUNCTIONS}
+
+#: The Endgame dialect's functions: Elasticsearch's, with Endgame's own meanings where they
+#: differ (``match`` takes Python regexes anchored at the start, ``between`` keeps its legacy
+#: ``case_sensitive`` argument), plus the array functions, ``matchLite`` and ``safe``.
+ENDGAME_SIGNATURES: dict[str, Signature] = {
+    **ELASTICSEARCH_SIGNATURES,
+    **{
+        sig.name.lower(): sig
+        for sig in (
+            _sig("between", _S, _S, _S, optional=(_B, _B), returns=_S, insensitive=True),
+            _sig("match", _S, _S, variadic=_S, returns=_B, insensitive=True,
+                 lowers_to="match:python"),
+            _sig("matchLite", _S, _S, returns=_B, insensitive=True,
+                 lowers_to="match:python_first"),
+            _sig("arraySearch", _A, _A, _B, returns=_B, lowers_to="array:search"),
+            _sig("arrayCount", _A, _A, _B, returns=_N, lowers_to="array:count"),
+            _sig("arrayContains", _A, _A, variadic=_A, returns=_B, lowers_to="array:contains"),
+            _sig("safe", _A, returns=_A, lowers_to="safe"),
+        )
+    },
+}  # fmt: skip
+
+#: Functions of other EQL dialects, by lowercase name: the Elasticsearch dialect rejects them as
+#: unsupported, naming the dialect that has them.
 UNSUPPORTED: dict[str, str] = {
-    "arraysearch": "array function arraySearch",
-    "arraycontains": "array function arrayContains",
-    "arraycount": "array function arrayCount",
-    "_arraysearch": "array function _arraysearch",
-    "_arraycontains": "array function _arraycontains",
-    "_arraycount": "array function _arraycount",
+    "arraysearch": "array function arraySearch (Endgame dialect)",
+    "arraycontains": "array function arrayContains (Endgame dialect)",
+    "arraycount": "array function arrayCount (Endgame dialect)",
+    "matchlite": "function matchLite (Endgame dialect)",
+    "safe": "function safe (Endgame dialect)",
 }

@@ -18,18 +18,26 @@ Mapping (Elasticsearch semantics):
   the constant's resolution (milliseconds, or the ISO fraction's digits): ``@timestamp == X``
   is ``X <= t < X + resolution``;
 * query-level ``by`` keys are prepended to every step's keys (``until`` included); ``maxspan``
-  becomes nanoseconds; ``| head N`` -> ``Pipe("head", (N,))``.
+  becomes nanoseconds; ``| head N`` -> ``Pipe("head", (N,))``; other pipes keep their
+  arguments as IR expressions; ``join`` -> ``JoinQuery``;
+* ``descendant of [q]`` (``child of``, ``event of``) -> ``Lineage("descendant", q)``;
+* array functions -> ``Call("arraysearch" | "arraycount", (array, condition JSON, outer...))``
+  (see :func:`kestrel_core.runtime.functions.arraysearch`): inside the element condition the
+  element variable reads ``Field(("$", ...))`` and every other field becomes an extra argument
+  read as ``Field(("$outer", i))``; ``arrayContains(a, v...)`` -> ``In(a, (v...))``.
 
 Run it on an analyzed (and folded) tree: it assumes the tree is valid.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 from kestrel_core import ir
+from kestrel_core.ir_json import to_json
 from kestrel_eql import ast
-from kestrel_eql.functions import SIGNATURES
+from kestrel_eql.functions import ELASTICSEARCH_SIGNATURES, Signature
 from kestrel_eql.regex import translate
 from kestrel_eql.timestamps import UNITS_NS, timestamp_ns
 
@@ -84,7 +92,26 @@ def _time_compare(op: str, value: object) -> ir.Expr:
 
 
 class Lowerer:
-    """Turns an :class:`ast.Statement` into an :class:`ir.Query`."""
+    """Turns an :class:`ast.Statement` into an :class:`ir.Query` (Elasticsearch semantics).
+
+    Inside an array function's element condition a lowerer is created with ``variable`` (the
+    element's name) and ``parent`` (the lowerer of the enclosing scope), see :meth:`scoped`.
+    """
+
+    #: Known functions by lowercase name (the analyzer has checked calls against the same).
+    signatures: dict[str, Signature] = ELASTICSEARCH_SIGNATURES
+    #: ``case_insensitive`` of ``in`` and of the functions that have a ``~`` form, by default.
+    default_case_insensitive = False
+
+    def __init__(self, variable: str | None = None, parent: Lowerer | None = None) -> None:
+        self.variable = variable
+        self.parent = parent
+        #: Outer values an element condition reads, as IR of the enclosing scope.
+        self.outer: list[ir.Expr] = []
+
+    def scoped(self, variable: str) -> Lowerer:
+        """A lowerer for the element condition of an array function over ``variable``."""
+        return type(self)(variable, self)
 
     def lower(self, statement: ast.Statement) -> ir.Query:
         """The IR of a whole statement."""
@@ -93,6 +120,8 @@ class Lowerer:
             body: ir.QueryBody = self.event_query(query)
         elif isinstance(query, ast.Sequence):
             body = self.sequence(query)
+        elif isinstance(query, ast.Join):
+            body = self.join(query)
         else:
             body = self.sample(query)
         return ir.Query(body, tuple(self.pipe(p) for p in statement.pipes))
@@ -114,6 +143,10 @@ class Lowerer:
         steps = tuple(self.step(s, node.keys) for s in node.steps)
         return ir.SequenceQuery(steps, maxspan, until)
 
+    def join(self, node: ast.Join) -> ir.JoinQuery:
+        until = self.step(node.until, node.keys) if node.until is not None else None
+        return ir.JoinQuery(tuple(self.step(s, node.keys) for s in node.steps), until)
+
     def sample(self, node: ast.Sample) -> ir.SampleQuery:
         return ir.SampleQuery(tuple(self.step(s, node.keys) for s in node.steps))
 
@@ -134,9 +167,24 @@ class Lowerer:
         return ir.Literal(node.value)
 
     def field_ir(self, node: ast.Field) -> ir.Expr:
+        if self.parent is not None:  # inside an array function's element condition
+            if node.path[0] == self.variable:
+                return ir.Field(("$", *node.path[1:]), node.optional)
+            value = self.parent.field_ir(node)
+            if value not in self.outer:
+                self.outer.append(value)
+            return ir.Field(("$outer", self.outer.index(value)))
         if _is_timestamp(node):
             return ir.EventTime()
+        return self.plain_field(node)
+
+    def plain_field(self, node: ast.Field) -> ir.Expr:
+        """A field of the event (the Endgame dialect reads enum fields here)."""
         return ir.Field(node.path, node.optional)
+
+    def lineage_ir(self, node: ast.Lineage) -> ir.Expr:
+        inner = type(self)()  # the related event is another event: no element in scope
+        return ir.Lineage(node.relation.lower(), inner.event_query(node.query))  # type: ignore[arg-type]
 
     def _operand(self, node: ast.Expr, other: ast.Expr) -> ir.Expr:
         """``node`` as a comparison operand; a constant facing ``@timestamp`` becomes ns."""
@@ -189,7 +237,7 @@ class Lowerer:
     def inlist_ir(self, node: ast.InList) -> ir.Expr:
         operand = self.expr(node.operand)
         values = tuple(self._operand(v, node.operand) for v in node.values)
-        test = ir.In(operand, values, node.case_insensitive)
+        test = ir.In(operand, values, node.case_insensitive or self.default_case_insensitive)
         return ir.Not(test) if node.negated else test
 
     def and_ir(self, node: ast.And) -> ir.Expr:
@@ -213,15 +261,45 @@ class Lowerer:
         return ir.Neg(self.expr(node.operand))
 
     def functioncall_ir(self, node: ast.FunctionCall) -> ir.Expr:
-        sig = SIGNATURES[node.canonical]
+        sig = self.signatures[node.canonical]
+        ci = node.case_insensitive or (self.default_case_insensitive and sig.insensitive)
+        if sig.lowers_to.startswith("array:"):
+            return self.array_call(node, sig.lowers_to.split(":")[1])
+        if sig.lowers_to == "safe":
+            return self.expr(node.args[0])
+        if sig.lowers_to.startswith("match:python"):
+            source, patterns = node.args[0], node.args[1:]
+            if sig.lowers_to == "match:python_first":
+                source, patterns = node.args[1], node.args[:1]
+            anchored = tuple(_python_regex(str(p.value)) for p in patterns)  # type: ignore[union-attr]
+            return ir.Match("regex", self.expr(source), anchored, ci)
         args = tuple(self.expr(a) for a in node.args)
         if sig.lowers_to.startswith("match:"):
             kind = sig.lowers_to.split(":")[1]
             patterns = tuple(str(a.value) for a in node.args[1:])  # type: ignore[union-attr]
             if kind == "regex":
                 patterns = tuple(translate(p) for p in patterns)
-            return ir.Match(kind, args[0], patterns, node.case_insensitive)  # type: ignore[arg-type]
-        return ir.Call(sig.lowers_to, args, node.case_insensitive)
+            return ir.Match(kind, args[0], patterns, ci)  # type: ignore[arg-type]
+        return ir.Call(sig.lowers_to, args, ci)
+
+    def array_call(self, node: ast.FunctionCall, kind: str) -> ir.Expr:
+        """``arraySearch`` / ``arrayCount`` / ``arrayContains`` and the ``_`` forms."""
+        array = self.expr(node.args[0])
+        if kind == "contains":
+            values = tuple(self.expr(a) for a in node.args[1:])
+            return ir.In(array, values, self.default_case_insensitive)
+        variable = node.args[1].path[0]  # type: ignore[union-attr]
+        inner = self.scoped(str(variable))
+        condition = inner.expr(node.args[2])
+        text = json.dumps(to_json(condition), separators=(",", ":"))
+        name = "arraysearch" if kind == "search" else "arraycount"
+        return ir.Call(name, (array, ir.Literal(text), *inner.outer))
+
+
+def _python_regex(pattern: str) -> str:
+    """An Endgame ``match`` pattern (Python syntax, matched from the start like ``re.match``)
+    as a whole-string RE2 pattern."""
+    return f"(?:{pattern})(?s:.*)"
 
 
 def lower(statement: ast.Statement) -> ir.Query:

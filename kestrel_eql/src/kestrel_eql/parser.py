@@ -46,6 +46,15 @@ class _List(tuple):
     """The items of a ``by`` clause or a parenthesized list, with its span."""
 
     span: ast.Span | None = None
+    #: Where the list's trailing comma is, if it ends with one (Endgame EQL: ``(a, b,)``).
+    trailing: ast.Span | None = None
+
+
+def _trailing(children: list[Any]) -> ast.Span | None:
+    for c in children:
+        if isinstance(c, Token) and c.type == "TRAILING_COMMA":
+            return _token_span(c)
+    return None
 
 
 def _token_span(token: Token) -> ast.Span:
@@ -104,6 +113,9 @@ class AstBuilder(lark.Transformer):
         args = _nodes(children)
         return ast.Pipe(str(name).lower(), tuple(args), span=_span(children))
 
+    def pipe_spaced(self, children: list[Any]) -> ast.Pipe:
+        return self.pipe(children)
+
     # -- event queries ----------------------------------------------------------------------
 
     def event_query(self, children: list[Any]) -> ast.EventFilter:
@@ -139,6 +151,16 @@ class AstBuilder(lark.Transformer):
         keys = children[2]
         raise _NodeError(
             "write 'by' before 'with maxspan': sequence by KEYS with maxspan=...", keys.span
+        )
+
+    def join(self, children: list[Any]) -> ast.Join:
+        _kw, keys, *steps = children
+        until = steps.pop()
+        return ast.Join(
+            tuple(keys or ()),
+            tuple(steps),
+            until.value if until is not None else None,
+            span=_span(children),
         )
 
     def sample(self, children: list[Any]) -> ast.Sample:
@@ -214,40 +236,56 @@ class AstBuilder(lark.Transformer):
         left, op, right = children
         return ast.Comparison(str(op), left, right, span=_span(children))
 
+    def compare_single_equals(self, children: list[Any]) -> ast.Comparison:
+        left, op, right = children
+        return ast.Comparison(
+            "=", left, right, op_span=_token_span(op), span=_span(children)
+        )
+
     def colon_match(self, children: list[Any]) -> ast.PatternMatch:
         operand, _colon, patterns = children
-        return ast.PatternMatch(":", operand, patterns, True, span=_span(children))
+        return ast.PatternMatch(
+            ":", operand, patterns, True, trailing_comma=patterns.trailing, span=_span(children)
+        )
 
     def like_match(self, children: list[Any]) -> ast.PatternMatch:
         operand, op, patterns = children
         return ast.PatternMatch(
-            "like", operand, patterns, str(op).endswith("~"), span=_span(children)
-        )
+            "like", operand, patterns, str(op).endswith("~"),
+            trailing_comma=patterns.trailing, span=_span(children),
+        )  # fmt: skip
 
     def regex_match(self, children: list[Any]) -> ast.PatternMatch:
         operand, op, patterns = children
         return ast.PatternMatch(
-            "regex", operand, patterns, str(op).endswith("~"), span=_span(children)
-        )
+            "regex", operand, patterns, str(op).endswith("~"),
+            trailing_comma=patterns.trailing, span=_span(children),
+        )  # fmt: skip
 
     def patterns(self, children: list[Any]) -> _List:
         items = _List(_nodes(children))
         items.span = _span(children)
+        items.trailing = _trailing(children)
         return items
 
     def in_list(self, children: list[Any]) -> ast.InList:
         operand, op, _lpar, values, _rpar = children
-        return ast.InList(operand, values, str(op).endswith("~"), span=_span(children))
+        return ast.InList(
+            operand, values, str(op).endswith("~"),
+            trailing_comma=values.trailing, span=_span(children),
+        )  # fmt: skip
 
     def not_in_list(self, children: list[Any]) -> ast.InList:
         operand, _not, op, _lpar, values, _rpar = children
         return ast.InList(
-            operand, values, str(op).endswith("~"), negated=True, span=_span(children)
-        )
+            operand, values, str(op).endswith("~"), negated=True,
+            trailing_comma=values.trailing, span=_span(children),
+        )  # fmt: skip
 
     def expr_list(self, children: list[Any]) -> _List:
         items = _List(_nodes(children))
         items.span = _span(children)
+        items.trailing = _trailing(children)
         return items
 
     def lineage(self, children: list[Any]) -> ast.Lineage:
@@ -274,7 +312,10 @@ class AstBuilder(lark.Transformer):
     def call(self, children: list[Any]) -> ast.FunctionCall:
         function, _lpar, args, _rpar = children
         name, insensitive = function.value
-        return ast.FunctionCall(name, tuple(args or ()), insensitive, span=_span(children))
+        return ast.FunctionCall(
+            name, tuple(args or ()), insensitive,
+            trailing_comma=None if args is None else args.trailing, span=_span(children),
+        )  # fmt: skip
 
     def function_name(self, children: list[Any]) -> _Marker:
         text = str(children[0])
@@ -315,7 +356,9 @@ class AstBuilder(lark.Transformer):
             raise _NodeError(
                 str(exc), ast.Span(span.line, column, span.line, column + 1, 0, 0)
             ) from None
-        return ast.Literal(value, span=_token_span(token))
+        text = str(token)
+        quote = text[:2] if text.startswith("?") else text[0]
+        return ast.Literal(value, quote=quote, span=_token_span(token))
 
     def number(self, children: list[Any]) -> ast.Literal:
         return ast.Literal(_number(children[0]), span=_token_span(children[0]))

@@ -110,6 +110,12 @@ class Printer:
             parts.append("until " + self.sql(node.until))
         return self.sep.join(parts)
 
+    def join_sql(self, node: ast.Join) -> str:
+        parts = ["join" + self.keys_sql(node.keys), *(self.sql(s) for s in node.steps)]
+        if node.until is not None:
+            parts.append("until " + self.sql(node.until))
+        return self.sep.join(parts)
+
     def sample_sql(self, node: ast.Sample) -> str:
         head = "sample" + self.keys_sql(node.keys)
         return self.sep.join([head, *(self.sql(s) for s in node.steps)])

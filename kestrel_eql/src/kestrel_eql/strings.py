@@ -27,6 +27,9 @@ def unquote(token: str) -> str:
     """
     if token.startswith('"""'):
         return token[3:-3]
+    if token.startswith("?"):  # Endgame raw string: only the quote character is escaped
+        quote_char = token[1]
+        return token[2:-1].replace("\\" + quote_char, quote_char)
     body = token[1:-1]
     if "\\" not in body:
         return body

@@ -22,9 +22,12 @@ _WORDS = {
     "VARIABLE": "a name",
     "STRING": "a string",
     "RAW_STRING": "a string",
+    "SINGLE_STRING": "a string",
+    "ENDGAME_RAW_STRING": "a string",
     "INT": "a number",
     "FLOAT": "a number",
     "COMPARE_OP": "a comparison",
+    "TRAILING_COMMA": "','",
     "INDEX": "'[N]'",
     "$END": "the end of the query",
 }
@@ -32,7 +35,8 @@ _WORDS = {
 #: Terminals that can start a value; when several are expected we just say "a value".
 _VALUE_START = {
     "NAME", "QUOTED_NAME", "TILDE_NAME", "VARIABLE", "STRING", "RAW_STRING", "INT", "FLOAT",
-    "LPAR", "MINUS", "PLUS", "OPTIONAL", "TRUE", "FALSE", "NULL", "REGEX", "REGEX_TILDE",
+    "SINGLE_STRING", "ENDGAME_RAW_STRING", "LPAR", "MINUS", "PLUS", "OPTIONAL", "TRUE", "FALSE",
+    "NULL", "REGEX", "REGEX_TILDE",
 }  # fmt: skip
 
 #: Operators that may follow a value; when several are expected we just say "an operator".
@@ -49,6 +53,7 @@ KEYWORDS = frozenset(
         "by",
         "false",
         "in",
+        "join",
         "like",
         "maxspan",
         "not",
@@ -67,7 +72,7 @@ KEYWORDS = frozenset(
 
 #: Keywords someone may well mean as a field name.
 _NAME_LIKE_KEYWORDS = frozenset(
-    ["any", "by", "maxspan", "of", "sample", "sequence", "until", "where", "with"]
+    ["any", "by", "join", "maxspan", "of", "sample", "sequence", "until", "where", "with"]
 )
 
 

@@ -22,6 +22,7 @@ import attrs
 
 from kestrel_core import ir
 from kestrel_core.errors import CompileError
+from kestrel_core.runtime.functions import HOST_FUNCTIONS
 from kestrel_core.runtime.patterns import ONE, STAR, check_regex, parse_wildcard
 from kestrel_wasm import layout
 from kestrel_wasm.functions_wat import FunctionsMixin
@@ -96,6 +97,12 @@ class Generated:
 
 class WatGenerator(FunctionsMixin):
     """Generates one WAT module evaluating a whole predicate set over a column batch."""
+
+    def _call(self, expr: ir.Call) -> tuple[str, bool]:
+        """Functions that walk nested values (``arraysearch``) run on the host."""
+        if expr.name in HOST_FUNCTIONS:
+            raise Defer(f"{expr.name}() runs on the host")
+        return super()._call(expr)
 
     def __init__(self) -> None:
         self.data = Data()

@@ -1,4 +1,5 @@
-"""``NfaEngine``: the ``nfa`` sequence engine (sequence, until, maxspan, runs, missing, sample).
+"""``NfaEngine``: the ``nfa`` sequence engine (sequence, until, maxspan, runs, missing, sample,
+and Endgame's join).
 
 The caller (``kestrel query`` and ``kestrel run`` alike) evaluates every rule step's condition
 per event and hands the engine the hits, event by event in arrival order::
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from kestrel_nfa.join import JoinMatcher, JoinPlan
 from kestrel_nfa.match import Match
 from kestrel_nfa.plan import SamplePlan, SequencePlan, plan_rule
 from kestrel_nfa.refs import make_ref
@@ -44,7 +46,7 @@ class NfaEngine:
         self, rules: Sequence[Rule], store: StateStore, *, max_samples_per_key: int = 1
     ) -> None:
         self.store = store
-        self._matchers: dict[str, SequenceMatcher | SampleCollector] = {}
+        self._matchers: dict[str, SequenceMatcher | SampleCollector | JoinMatcher] = {}
         self._kinds: dict[str, str] = {}
         expiring = False
         trailing = False
@@ -58,6 +60,9 @@ class NfaEngine:
             elif isinstance(plan, SamplePlan):
                 self._matchers[rule.id] = SampleCollector(plan, store, max_samples_per_key)
                 self._kinds[rule.id] = "sample"
+            elif isinstance(plan, JoinPlan):
+                self._matchers[rule.id] = JoinMatcher(plan, store)
+                self._kinds[rule.id] = "join"
         self._expiring = expiring
         self._needs_all_events = trailing
         # The event-time watermark and the arrival counter live in the store's metadata (one
@@ -77,7 +82,7 @@ class NfaEngine:
 
     @property
     def rule_ids(self) -> list[str]:
-        """The rules this engine handles (sequence and sample rules)."""
+        """The rules this engine handles (sequence, sample and join rules)."""
         return list(self._matchers)
 
     def process(self, event: Event, hits: Sequence[tuple[str, int]]) -> list[Match]:

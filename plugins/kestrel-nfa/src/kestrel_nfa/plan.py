@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from kestrel_core.ir import SampleQuery, SequenceQuery
+from kestrel_core.ir import JoinQuery, SampleQuery, SequenceQuery
+from kestrel_nfa.join import JoinPlan
 from kestrel_nfa.keys import KeyFunction, key_function
 
 if TYPE_CHECKING:
@@ -62,12 +63,21 @@ class SamplePlan:
     keys: tuple[KeyFunction, ...]
 
 
-def plan_rule(rule: Rule) -> SequencePlan | SamplePlan | None:
-    """The plan of a sequence or sample rule; ``None`` for anything else (event queries)."""
+def plan_rule(rule: Rule) -> SequencePlan | SamplePlan | JoinPlan | None:
+    """The plan of a sequence, sample or join rule; ``None`` for anything else (event
+    queries)."""
     query = rule.query
     if query is None:
         return None
     body = query.body
+    if isinstance(body, JoinQuery):
+        steps = list(body.steps) + ([body.until] if body.until is not None else [])
+        return JoinPlan(
+            rule_id=rule.id,
+            n_steps=len(body.steps),
+            until_step=len(body.steps) if body.until is not None else None,
+            keys=tuple(key_function(step.keys) for step in steps),
+        )
     if isinstance(body, SampleQuery):
         return SamplePlan(
             rule_id=rule.id,
