@@ -64,6 +64,8 @@ class Alert:
     runtime: str | None = None
     #: What a rule package's ``pred_capture`` returned (hand-written Wasm and Lua rules).
     captures: Any = None
+    #: ``count``, ``key``, ``percent`` of an aggregating pipe (``| count``, ``| unique_count``).
+    aggregates: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape sinks write (the ``kestrel run`` stdout contract)."""
@@ -82,4 +84,6 @@ class Alert:
         }
         if self.captures is not None:
             out["captures"] = self.captures
+        if self.aggregates:
+            out.update(self.aggregates)
         return out

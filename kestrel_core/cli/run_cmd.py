@@ -72,7 +72,7 @@ def run(
         config.strict_rules = True
     if follow and not events_path:
         raise click.UsageError("--follow needs --events FILE")
-    engine = Engine(config, state.pm)
+    engine = Engine(config, state.pm, input_ends=not follow)
     sources = [events_path] if events_path else _configured_paths(config)
     show_progress = sys.stderr.isatty() if progress is None else progress
     with Supervisor(engine, stats_interval, show_progress and "-" not in sources):

@@ -50,7 +50,8 @@ class Engine:
         engine.close()
 
     ``sinks`` replaces the configured sinks with ready objects (``send``/``flush``/``close``);
-    ``rules`` replaces loading from ``config.rule_paths``.
+    ``rules`` replaces loading from ``config.rule_paths``. ``input_ends=False`` (following a
+    file) refuses rules whose pipes need the whole input (``count``, ``sort``, ``tail``).
     """
 
     def __init__(
@@ -61,8 +62,10 @@ class Engine:
         rules: Sequence[Rule] | None = None,
         sinks: Sequence[Any] | None = None,
         report: Report = _stderr,
+        input_ends: bool = True,
     ) -> None:
         self.config = config or Config()
+        self.input_ends = input_ends
         self.pm = pm or PluginManager().load()
         self.report = report
         registry = self.pm.registry
@@ -125,6 +128,7 @@ class Engine:
             sequence_engine=engine_factory,
             store=self.store,
             runtimes=extra,
+            input_ends=self.input_ends,
         )
 
     # ------------------------------------------------------------------ hot reload
@@ -256,6 +260,7 @@ class Engine:
             threat=rule.threat,
             runtime=rule.runtime or self.detector.runtime_name,
             captures=match.captures,
+            aggregates=match.aggregates,
         )
 
     def process(self, events: Sequence[Event]) -> list[Alert]:
