@@ -51,12 +51,14 @@ class BrokenSink(ListSink):
         raise ConnectionError("collector unreachable")
 
 
-def make_engine(tmp_path: Path, rule: str, sinks: list, **config) -> Engine:
+def make_engine(
+    tmp_path: Path, rule: str, sinks: list, input_ends: bool = True, **config
+) -> Engine:
     rules = tmp_path / "rules"
     rules.mkdir(exist_ok=True)
     (rules / "rule.eql").write_text(rule)
     cfg = Config(rule_paths=[str(rules)], workers=1, **config)
-    return Engine(cfg, sinks=sinks, report=lambda _m: None)
+    return Engine(cfg, sinks=sinks, report=lambda _m: None, input_ends=input_ends)
 
 
 def wait_for(predicate, timeout: float = 20.0) -> None:
@@ -167,3 +169,22 @@ def test_a_failing_sink_is_retried_counted_and_does_not_stop_the_others(tmp_path
     failing = stats["sinks"]["BrokenSink"]
     assert failing["failed"] == 1 and failing["retried"] == 3
     assert failing["last_error"] == "ConnectionError: collector unreachable"
+
+
+def test_following_refuses_rules_whose_pipes_need_the_whole_input(tmp_path):
+    from kestrel_core.errors import KestrelError
+
+    rule = "/*\ndialect: endgame\n*/\nprocess where true | count process.name\n"
+    with pytest.raises(KestrelError, match="needs the whole input"):
+        make_engine(tmp_path, rule, [ListSink()], input_ends=False)
+
+
+def test_count_pipe_alerts_carry_count_key_and_percent(tmp_path):
+    sink = ListSink()
+    rule = "/*\ndialect: endgame\n*/\nprocess where true | count process.name\n"
+    engine = make_engine(tmp_path, rule, [sink])
+    schema = engine.schema
+    engine.process([schema.normalize(event(i, "a.exe" if i < 3 else "b.exe"), seq=i) for i in range(4)])
+    engine.finish()
+    shapes = sorted((a.to_dict()["key"], a.to_dict()["count"]) for a in sink.alerts)
+    assert shapes == [("a.exe", 3), ("b.exe", 1)]
