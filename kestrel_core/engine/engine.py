@@ -17,11 +17,11 @@ from kestrel_core.config import Config
 from kestrel_core.detector import Detector, Match
 from kestrel_core.engine.bus import EventBus
 from kestrel_core.engine.delivery import SinkDelivery
-from kestrel_core.errors import ConfigError
+from kestrel_core.errors import CompileError, ConfigError
 from kestrel_core.events.model import Event
 from kestrel_core.inputs import EventReader, InputStats
 from kestrel_core.plugins import PluginManager
-from kestrel_core.rulemanager import RuleLoader, RuleSet
+from kestrel_core.rulemanager import RuleLoader, RuleLoadFailure, RuleSet
 from kestrel_core.rules import Rule
 
 Report = Callable[[str], None]
@@ -83,8 +83,8 @@ class Engine:
                 f"{len(self.rule_set.failures)} rules failed to load and --strict is set"
             )
         self.rules = [r for r in self.rule_set.rules if r.enabled]
+        self.detector = self._build_detector(self.rules)  # drops rules the runtime refuses
         self.rules_by_id = {r.id: r for r in self.rules}
-        self.detector = self._build_detector(self.rules)
         self.sinks = self._build_sinks(sinks)
         self.input_stats = InputStats()
         self.alert_counts: Counter[str] = Counter()
@@ -121,15 +121,43 @@ class Engine:
             self.store = self.components.state.factory(**self.config.state.options)
             # A durable store brings back the partial matches and the position it saved.
             self.resume_position = self.store.restore()
-        return Detector(
-            rules,
-            runtime,
-            self.schema,
-            sequence_engine=engine_factory,
-            store=self.store,
-            runtimes=extra,
-            input_ends=self.input_ends,
-        )
+
+        def build(subset: list[Rule]) -> Detector:
+            return Detector(
+                subset,
+                runtime,
+                self.schema,
+                sequence_engine=engine_factory,
+                store=self.store,
+                runtimes=extra,
+                input_ends=self.input_ends,
+            )
+
+        try:
+            return build(rules)
+        except CompileError:
+            # One rule the runtime cannot compile must not stop the others: find it (rule by
+            # rule, only on this failure path), report it, and run the rest.
+            good = []
+            for rule in rules:
+                try:
+                    build([rule])
+                except CompileError as exc:
+                    self._rejected(rule, exc)
+                else:
+                    good.append(rule)
+            if len(good) == len(rules):
+                raise
+            rules[:] = good
+            return build(good)
+
+    def _rejected(self, rule: Rule, exc: Exception) -> None:
+        """Report a rule the runtime refused, and count it with the load failures."""
+        where = rule.source or rule.id
+        self.report(f"kestrel: rule not loaded: {where}: rule {rule.id!r}: {exc}")
+        self.rule_set.failures.append(RuleLoadFailure(where, f"rule {rule.id!r}: {exc}"))
+        if self.config.strict_rules:
+            raise ConfigError(f"rule {rule.id!r} does not compile and --strict is set: {exc}")
 
     # ------------------------------------------------------------------ hot reload
 

@@ -188,3 +188,26 @@ def test_count_pipe_alerts_carry_count_key_and_percent(tmp_path):
     engine.finish()
     shapes = sorted((a.to_dict()["key"], a.to_dict()["count"]) for a in sink.alerts)
     assert shapes == [("a.exe", 3), ("b.exe", 1)]
+
+
+def test_a_rule_the_runtime_cannot_compile_is_reported_and_the_others_run(tmp_path, monkeypatch):
+    from kestrel_core.errors import CompileError
+    from kestrel_core.runtime.python.compiled import PythonRuntime
+
+    original = PythonRuntime.compile
+
+    def picky(self, predicates, schema):
+        if any(p.rule_id == "bad" for p in predicates):
+            raise CompileError("rule 'bad': this runtime cannot compile it")
+        return original(self, predicates, schema)
+
+    monkeypatch.setattr(PythonRuntime, "compile", picky)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "good.eql").write_text(WHOAMI_RULE)
+    (rules / "bad.eql").write_text(SHELL_RULE)
+    reports: list[str] = []
+    engine = Engine(Config(rule_paths=[str(rules)], workers=1), sinks=[], report=reports.append)
+    assert [r.id for r in engine.rules] == ["good"]
+    assert any("bad.eql" in m and "cannot compile" in m for m in reports)
+    assert engine.stats()["rules"]["failed"] == 1
