@@ -60,6 +60,7 @@ class Config:
     queue_size: int = 16
     queue_policy: str = "block"
     reload_interval: float = 2.0
+    profile: bool = False
     schema_options: dict[str, Any] = attrs.Factory(dict)
     runtime_options: dict[str, Any] = attrs.Factory(dict)
     rule_paths: list[str] = attrs.Factory(list)
@@ -79,7 +80,7 @@ class Config:
 _TOP_KEYS = {"engine", "rules", "state", "sources", "sinks", "schema", "runtime"}
 _ENGINE_KEYS = {
     "schema", "runtime", "sequence_engine", "workers", "queue_size", "queue_policy",
-    "reload_interval",
+    "reload_interval", "profile",
 }
 _RULES_KEYS = {"paths", "strict"}
 
@@ -144,6 +145,10 @@ def parse_config(text: str, path: str | None = None) -> Config:
             if value not in ("block", "drop"):
                 raise _error("engine.queue_policy must be 'block' or 'drop'", text, key, path)
             cfg.queue_policy = value
+        elif key == "profile":
+            if not isinstance(value, bool):
+                raise _error("engine.profile must be true or false", text, key, path)
+            cfg.profile = value
         elif key == "reload_interval":
             if not isinstance(value, (int, float)) or value < 0:
                 raise _error("engine.reload_interval must be seconds >= 0", text, key, path)

@@ -131,6 +131,7 @@ class Engine:
                 store=self.store,
                 runtimes=extra,
                 input_ends=self.input_ends,
+                profile=self.config.profile,
             )
 
         try:

@@ -211,3 +211,17 @@ def test_a_rule_the_runtime_cannot_compile_is_reported_and_the_others_run(tmp_pa
     assert [r.id for r in engine.rules] == ["good"]
     assert any("bad.eql" in m and "cannot compile" in m for m in reports)
     assert engine.stats()["rules"]["failed"] == 1
+
+
+def test_profiling_reports_evaluation_time_per_rule_and_keeps_the_alerts():
+    plain = Engine(Config(rule_paths=[str(EXAMPLES / "rules")], workers=1), sinks=[])
+    plain.run_files([str(EXAMPLES / "events.ndjson")])
+    profiled = Engine(
+        Config(rule_paths=[str(EXAMPLES / "rules")], workers=1, profile=True), sinks=[]
+    )
+    profiled.run_files([str(EXAMPLES / "events.ndjson")])
+    stats, plain_stats = profiled.close(), plain.close()
+    assert "profile" not in plain_stats
+    assert set(stats["profile"]) == {r.id for r in profiled.rules}
+    assert all(v["seconds"] > 0 for v in stats["profile"].values())
+    assert stats["per_rule_alerts"] == plain_stats["per_rule_alerts"]
