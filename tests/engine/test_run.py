@@ -94,9 +94,11 @@ def test_missing_runtime_stops_the_start_with_exit_2():
     assert "unknown predicate runtime 'nonesuch'; available:" in proc.stderr
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
 @pytest.mark.parametrize("runtime", ["python", "wasm", "lua"])
-def test_each_runtime_gives_the_example_alerts(runtime):
-    proc = kestrel("run", "--config", str(EXAMPLES / "kestrel.toml"), "--runtime", runtime)
+def test_each_runtime_gives_the_example_alerts(runtime, workers):
+    proc = kestrel("run", "--config", str(EXAMPLES / "kestrel.toml"), "--runtime", runtime,
+                   "--workers", workers)
     assert proc.returncode == 0, proc.stderr
     alerts = alerts_of(proc.stdout)
     assert [a["rule_id"] for a in alerts] == EXPECTED
