@@ -17,7 +17,7 @@ from kestrel_core.config import Config
 from kestrel_core.detector import Detector, Match
 from kestrel_core.engine.bus import EventBus
 from kestrel_core.engine.delivery import SinkDelivery
-from kestrel_core.errors import CompileError, ConfigError
+from kestrel_core.errors import ConfigError
 from kestrel_core.events.model import Event
 from kestrel_core.inputs import EventReader, InputStats
 from kestrel_core.plugins import PluginManager
@@ -71,6 +71,8 @@ class Engine:
         registry = self.pm.registry
         self.components: ResolvedComponents = resolve(self.config, registry)
         self.schema = self.components.schema.factory(**self.config.schema_options)
+        #: Rules given in code (not loaded from ``config.rule_paths``): workers get these too.
+        self.explicit_rules = list(rules) if rules is not None else None
         if rules is None:
             paths = [str(self.config.resolve(p)) for p in self.config.rule_paths]
             self.rule_set = RuleLoader(registry).load(paths)
@@ -136,14 +138,14 @@ class Engine:
 
         try:
             return build(rules)
-        except CompileError:
+        except Exception:
             # One rule the runtime cannot compile must not stop the others: find it (rule by
             # rule, only on this failure path), report it, and run the rest.
             good = []
             for rule in rules:
                 try:
                     build([rule])
-                except CompileError as exc:
+                except Exception as exc:  # a runtime's own error types count too
                     self._rejected(rule, exc)
                 else:
                     good.append(rule)

@@ -47,10 +47,11 @@ class _CollectSink:
         pass
 
 
-def _worker_main(config: Config, inbox: Any, outbox: Any) -> None:
-    """A worker: build an engine, then detect over every chunk it is sent."""
+def _worker_main(config: Config, rules: Any, inbox: Any, outbox: Any) -> None:
+    """A worker: build an engine (from the config's rule paths, or the rules given in code),
+    then detect over every chunk it is sent."""
     try:
-        engine = Engine(config, sinks=[_CollectSink()], report=lambda _m: None)
+        engine = Engine(config, rules=rules, sinks=[_CollectSink()], report=lambda _m: None)
     except Exception as exc:  # reported by the reader
         outbox.put(("error", f"{type(exc).__name__}: {exc}"))
         return
@@ -105,7 +106,7 @@ class ParallelRunner:
         self.procs = [
             ctx.Process(
                 target=_worker_main,
-                args=(engine.config, self.inboxes[i], self.outboxes[i]),
+                args=(engine.config, engine.explicit_rules, self.inboxes[i], self.outboxes[i]),
                 name=f"kestrel-worker-{i}",
                 daemon=True,
             )

@@ -172,11 +172,19 @@ def test_a_failing_sink_is_retried_counted_and_does_not_stop_the_others(tmp_path
 
 
 def test_following_refuses_rules_whose_pipes_need_the_whole_input(tmp_path):
-    from kestrel_core.errors import KestrelError
-
-    rule = "/*\ndialect: endgame\n*/\nprocess where true | count process.name\n"
-    with pytest.raises(KestrelError, match="needs the whole input"):
-        make_engine(tmp_path, rule, [ListSink()], input_ends=False)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "count.eql").write_text(
+        "/*\ndialect: endgame\n*/\nprocess where true | count process.name\n"
+    )
+    (rules / "plain.eql").write_text(WHOAMI_RULE)
+    reports: list[str] = []
+    engine = Engine(
+        Config(rule_paths=[str(rules)], workers=1), sinks=[], report=reports.append,
+        input_ends=False,
+    )
+    assert [r.id for r in engine.rules] == ["plain"]
+    assert any("count.eql" in m and "needs the whole input" in m for m in reports)
 
 
 def test_count_pipe_alerts_carry_count_key_and_percent(tmp_path):
@@ -225,3 +233,19 @@ def test_profiling_reports_evaluation_time_per_rule_and_keeps_the_alerts():
     assert set(stats["profile"]) == {r.id for r in profiled.rules}
     assert all(v["seconds"] > 0 for v in stats["profile"].values())
     assert stats["per_rule_alerts"] == plain_stats["per_rule_alerts"]
+
+
+def test_rules_given_in_code_reach_the_workers():
+    from kestrel_core.rules import Rule
+    from kestrel_eql import compile_query
+
+    rule = Rule(id="certutil", name="certutil", query=compile_query(
+        'process where process.name == "certutil.exe"'))
+    counts = []
+    for workers in (1, 2):
+        sink = ListSink()
+        engine = Engine(Config(workers=workers), rules=[rule], sinks=[sink], report=lambda _m: None)
+        engine.run_files([str(EXAMPLES / "events.ndjson")])
+        engine.close()
+        counts.append([a.alert_id for a in sink.alerts])
+    assert counts[0] and counts[0] == counts[1]
