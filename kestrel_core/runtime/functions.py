@@ -333,18 +333,41 @@ def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
         return None
 
 
-def _cidr_one(ip: Value, cidrs: tuple[Value, ...]) -> Value:
-    if type(ip) is not str:
-        return None
+@lru_cache(maxsize=65536)
+def _address(ip: str) -> tuple[int, int] | None:
+    """(IP version, integer value), or None when ``ip`` is not an address."""
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return None
+    return address.version, int(address)
+
+
+@lru_cache(maxsize=4096)
+def _blocks(cidrs: tuple[Value, ...]) -> tuple[tuple[int, int, int], ...] | None:
+    """The blocks as (version, first, last) integers, parsed once per rule's list; None when one
+    is not a block (the call is then null, as Elasticsearch refuses it)."""
+    out = []
     for cidr in cidrs:
         net = _network(cidr) if type(cidr) is str else None
         if net is None:
             return None
-        if address.version == net.version and address in net:
+        out.append((net.version, int(net.network_address), int(net.broadcast_address)))
+    return tuple(out)
+
+
+def _cidr_one(ip: Value, cidrs: tuple[Value, ...]) -> Value:
+    if type(ip) is not str:
+        return None
+    address = _address(ip)
+    if address is None:
+        return None
+    blocks = _blocks(cidrs)
+    if blocks is None:
+        return None
+    version, value = address
+    for block_version, first, last in blocks:
+        if block_version == version and first <= value <= last:
             return True
     return False
 
