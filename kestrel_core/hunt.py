@@ -21,6 +21,7 @@ from kestrel_core.ir import Query
 from kestrel_core.pipes import AGGREGATE_KEYS, apply_one
 from kestrel_core.registry import ComponentRegistry
 from kestrel_core.rules import Rule
+from kestrel_core.values import value_order
 
 BATCH = 1024
 
@@ -48,21 +49,6 @@ def compile_eql(text: str, dialect: str = "elasticsearch") -> Query:
     return kestrel_eql.compile_query(text)
 
 
-def _value_key(value: Any) -> tuple:
-    """Total order over JSON values for sorting samples by join key."""
-    if value is None:
-        return (0, 0)
-    if isinstance(value, bool):
-        return (1, int(value))
-    if isinstance(value, (int, float)):
-        return (2, value)
-    if isinstance(value, str):
-        return (3, value)
-    if isinstance(value, (list, tuple)):
-        return (4, tuple(_value_key(v) for v in value))
-    return (5, repr(value))
-
-
 def _last_event_key(match: Match) -> tuple:
     present = [e for e in match.events if e is not None]
     return present[-1].sort_key() if present else (0, 0, (0, 0), 0)
@@ -77,7 +63,7 @@ def order_results(query: Query, matches: list[Match], size: int | None) -> list[
     """Elasticsearch's result order, then the pipes, then ``--size`` (the last N after a
     ``tail``)."""
     if query.kind == "sample":
-        ordered = sorted(matches, key=lambda m: tuple(_value_key(k) for k in m.join_keys))
+        ordered = sorted(matches, key=lambda m: tuple(value_order(k) for k in m.join_keys))
     elif query.kind == "join":
         ordered = sorted(matches, key=_latest_event_key)
     else:

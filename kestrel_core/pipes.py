@@ -34,6 +34,7 @@ import attrs
 from kestrel_core.errors import ConfigError
 from kestrel_core.events.model import Event
 from kestrel_core.runtime.interpreter import evaluate
+from kestrel_core.values import hashable, value_order
 
 if TYPE_CHECKING:
     from kestrel_core.detector import Match
@@ -46,29 +47,6 @@ AGGREGATE_KEYS = ("count", "key", "percent")
 WHOLE_INPUT_PIPES = frozenset({"count", "unique_count", "sort", "tail"})
 #: Every pipe this module runs.
 PIPES = frozenset({"head", "tail", "count", "unique", "unique_count", "filter", "sort"})
-
-
-def _hashable(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_hashable(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((str(k), _hashable(v)) for k, v in value.items()))
-    return value
-
-
-def value_order(value: Any) -> tuple:
-    """A total order over values: null, booleans, numbers, strings, lists, anything else."""
-    if value is None:
-        return (0, 0)
-    if isinstance(value, bool):
-        return (1, int(value))
-    if isinstance(value, (int, float)):
-        return (2, value)
-    if isinstance(value, str):
-        return (3, value)
-    if isinstance(value, (list, tuple)):
-        return (4, tuple(value_order(v) for v in value))
-    return (5, repr(value))
 
 
 def view(match: Match) -> Event:
@@ -90,7 +68,7 @@ def view(match: Match) -> Event:
 
 def _values(match: Match, exprs: Sequence[Any]) -> tuple[Any, ...]:
     event = view(match)
-    return tuple(_hashable(evaluate(e, event)) for e in exprs)
+    return tuple(hashable(evaluate(e, event)) for e in exprs)
 
 
 def _with(match: Match, **aggregates: Any) -> Match:

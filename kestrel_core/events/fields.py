@@ -20,12 +20,17 @@ def lookup(fields: Mapping[str, Any], path: tuple[str | int, ...]) -> Any:
     Each path is compiled once into a getter that walks plain dicts with a few dict probes (the
     rules run this for every field of every event); anything else goes the general way.
     """
+    return getter(path)(fields)
+
+
+def getter(path: tuple[str | int, ...]) -> Callable[[Any], Any]:
+    """The compiled getter for ``path`` (``fields -> value``, as :func:`lookup`), cached."""
     get = _GETTERS.get(path)
     if get is None:
         if len(_GETTERS) >= _MAX_GETTERS:
             _GETTERS.clear()
         get = _GETTERS[path] = _compile(path)
-    return get(fields)
+    return get
 
 
 def _compile(path: tuple[str | int, ...]) -> Callable[[Any], Any]:

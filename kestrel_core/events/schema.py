@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from kestrel_core.events.fields import lookup
+from kestrel_core.events.fields import getter
 from kestrel_core.events.model import Event
 from kestrel_core.events.timestamps import TimestampError, get_parser
 
@@ -40,32 +40,7 @@ def _one_getter(path: str) -> Getter:
             return fields.get(path)
 
         return get_top
-    parts = tuple(path.split("."))
-    n = len(parts)
-    # At level i, the flat dotted keys lookup() prefers, longest first: ("a.b.c", 3), ("a.b", 2).
-    dotted = tuple(tuple((".".join(parts[i:j]), j) for j in range(n, i + 1, -1)) for i in range(n))
-
-    def get_path(fields: Mapping[str, Any]) -> Any:
-        # lookup() semantics, with plain dicts walked inline; anything else (lists of objects,
-        # other mappings) is handed to lookup() itself.
-        node: Any = fields
-        i = 0
-        while i < n:
-            if type(node) is not dict:
-                return lookup(node, parts[i:]) if i else lookup(node, parts)
-            for key, j in dotted[i]:
-                if key in node:
-                    node = node[key]
-                    i = j
-                    break
-            else:
-                node = node.get(parts[i])
-                if node is None:
-                    return None
-                i += 1
-        return node
-
-    return get_path
+    return getter(tuple(path.split(".")))
 
 
 def field_getter(paths: tuple[str, ...]) -> Getter:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from kestrel_core.events.fields import lookup
 from kestrel_core.ir import EventTime, Field
+from kestrel_core.values import hashable, value_order
 
 if TYPE_CHECKING:
     from kestrel_core.events.model import Event
@@ -51,7 +52,7 @@ def key_function(exprs: Sequence[Expr]) -> KeyFunction:
                 if not values:
                     return [(None,)] if optional else []
                 return [(v,) for v in values]
-            return [(_hashable(value),)]
+            return [(hashable(value),)]
 
         return single
 
@@ -62,7 +63,7 @@ def key_function(exprs: Sequence[Expr]) -> KeyFunction:
             if isinstance(value, list):
                 values = _distinct(value)
             else:
-                values = [] if value is None else [_hashable(value)]
+                values = [] if value is None else [hashable(value)]
             if not values:
                 if not optional:
                     return []
@@ -98,32 +99,11 @@ def _distinct(values: list[Any]) -> list[Any]:
     seen: dict[Any, None] = {}
     for v in values:
         if v is not None:
-            seen[_hashable(v)] = None
+            seen[hashable(v)] = None
     out = list(seen)
     if len(out) > 1:
         out.sort(key=value_order)
     return out
-
-
-def _hashable(value: Any) -> Any:
-    if isinstance(value, list):
-        return tuple(_hashable(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((str(k), _hashable(v)) for k, v in value.items()))
-    return value
-
-
-def value_order(value: Any) -> tuple[int, Any]:
-    """A total order over key values: null, booleans, numbers, strings, anything else."""
-    if value is None:
-        return (0, 0)
-    if isinstance(value, bool):
-        return (1, int(value))
-    if isinstance(value, (int, float)):
-        return (2, value)
-    if isinstance(value, str):
-        return (3, value)
-    return (4, repr(value))
 
 
 def key_order(key: JoinKey) -> tuple[tuple[int, Any], ...]:
