@@ -48,7 +48,9 @@ class EventBus:
     in which ``None`` means "nothing new for now") on a thread and yields :class:`Batch`\\ es.
 
     A batch is cut at ``batch_size`` events, or when the reader reports idle (``None``) so a
-    followed file's events are detected promptly.
+    followed file's events are detected promptly. ``threaded=False`` reads in the caller's
+    thread instead, batch by batch (for files: with the GIL, a reader thread only adds switching
+    cost when nothing blocks on I/O); the queue policy then never applies.
     """
 
     def __init__(
@@ -57,12 +59,14 @@ class EventBus:
         batch_size: int = 1024,
         queue_size: int = 16,
         policy: str = "block",
+        threaded: bool = True,
     ) -> None:
         if policy not in POLICIES:
             raise ValueError(f"queue policy must be one of {', '.join(POLICIES)}, not {policy!r}")
         self.reader = reader
         self.batch_size = batch_size
         self.policy = policy
+        self.threaded = threaded
         self.stats = BusStats()
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(1, queue_size))
         self._error: BaseException | None = None
@@ -118,7 +122,29 @@ class EventBus:
                     if self._stopping:
                         time.sleep(0.05)
 
+    def _batches(self) -> Iterator[Batch]:
+        """The batches, read in this thread (no queue: reading waits for detection)."""
+        batch: list[Event] = []
+        for event in self.reader:
+            if event is None:
+                if batch:
+                    self.stats.batches += 1
+                    yield Batch(batch, self._position())
+                    batch = []
+                continue
+            batch.append(event)
+            if len(batch) >= self.batch_size:
+                self.stats.batches += 1
+                yield Batch(batch, self._position())
+                batch = []
+        if batch:
+            self.stats.batches += 1
+            yield Batch(batch, self._position())
+
     def __iter__(self) -> Iterator[Batch]:
+        if not self.threaded:
+            yield from self._batches()
+            return
         self._thread.start()
         while True:
             item = self._queue.get()

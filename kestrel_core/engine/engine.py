@@ -410,8 +410,13 @@ class Engine:
             resume=self.resume_position,
             follow=follow,
         )
+        live = follow or any(p == "-" for p in self.reader.files)
         self.bus = EventBus(
-            self.reader, batch_size, self.config.queue_size, self.config.queue_policy
+            self.reader,
+            batch_size,
+            self.config.queue_size,
+            self.config.queue_policy,
+            threaded=live,  # files are read in step with detection; live inputs get a queue
         )
         for batch in self.bus:
             self.process(batch.events)
