@@ -20,20 +20,42 @@ TIMESTAMP_FORMATS = ["auto", "iso8601", "epoch_s", "epoch_ms", "epoch_ns", "file
 
 
 @click.command()
-@click.option("--schema", "schema_name", default="ecs", show_default=True,
-              help="Schema profile: ecs, endgame, sysmon (or a plugin's).")
-@click.option("--dialect", type=click.Choice(["elasticsearch", "endgame"]),
-              default="elasticsearch", show_default=True, help="EQL dialect.")
+@click.option(
+    "--schema",
+    "schema_name",
+    default="ecs",
+    show_default=True,
+    help="Schema profile: ecs, endgame, sysmon (or a plugin's).",
+)
+@click.option(
+    "--dialect",
+    type=click.Choice(["elasticsearch", "endgame"]),
+    default="elasticsearch",
+    show_default=True,
+    help="EQL dialect.",
+)
 @click.option("--category-field", help="Field holding the event category.")
 @click.option("--timestamp-field", help="Field holding the event time.")
-@click.option("--timestamp-format", type=click.Choice(TIMESTAMP_FORMATS),
-              help="How to read the time field (default: the schema profile's).")
+@click.option(
+    "--timestamp-format",
+    type=click.Choice(TIMESTAMP_FORMATS),
+    help="How to read the time field (default: the schema profile's).",
+)
 @click.option("--tiebreaker-field", help="Field that orders events with equal timestamps.")
-@click.option("--runtime", default="python", show_default=True,
-              help="Predicate runtime: python, wasm, lua (or a plugin's).")
+@click.option(
+    "--runtime",
+    default="python",
+    show_default=True,
+    help="Predicate runtime: python, wasm, lua (or a plugin's).",
+)
 @click.option("--size", type=click.IntRange(min=0), help="Print at most N results.")
-@click.option("--max-samples-per-key", type=click.IntRange(min=1), default=1,
-              show_default=True, help="Samples kept per join key (sample queries).")
+@click.option(
+    "--max-samples-per-key",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Samples kept per join key (sample queries).",
+)
 @click.argument("query_text", metavar="QUERY")
 @click.argument("files", nargs=-1, metavar="[FILE ...]")
 @click.pass_obj
@@ -74,7 +96,7 @@ def query(
     try:
         results = hunt(state.pm.registry, query_text, list(files), options)
     except FileNotFoundError as exc:
-        raise ConfigError(f"no such file: {exc.filename}") from exc
+        raise ConfigError(f"no such file: {exc.filename}" if exc.filename else str(exc)) from exc
     out = sys.stdout.buffer
     for result in results:
         out.write(orjson.dumps(result, option=orjson.OPT_NON_STR_KEYS) + b"\n")

@@ -16,12 +16,18 @@ from kestrel_core.config import ComponentConfig
 from kestrel_core.engine import Engine
 from kestrel_core.engine.engine import stats_json
 from kestrel_core.engine.supervisor import Supervisor
+from kestrel_core.errors import ConfigError
 
 
 @click.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="kestrel.toml")
-@click.option("--rules", "rule_paths", multiple=True, type=click.Path(),
-              help="Rule file or folder (repeatable); replaces the config's [rules] paths.")
+@click.option(
+    "--rules",
+    "rule_paths",
+    multiple=True,
+    type=click.Path(),
+    help="Rule file or folder (repeatable); replaces the config's [rules] paths.",
+)
 @click.option("--events", "events_path", help="Event file, folder, or '-' for stdin.")
 @click.option("--follow", is_flag=True, help="Keep reading a growing file (tail -F).")
 @click.option("--schema", "schema_name", help="Schema profile: ecs, endgame, sysmon.")
@@ -29,14 +35,29 @@ from kestrel_core.engine.supervisor import Supervisor
 @click.option("--workers", type=click.IntRange(min=0), help="Worker processes (0: one per core).")
 @click.option("--state", "state_type", help="State store: memory, sqlite.")
 @click.option("--strict", is_flag=True, help="Stop when any rule fails to load.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=1024, show_default=True,
-              help="Events per batch.")
-@click.option("--stats-interval", type=click.FloatRange(min=0), default=0,
-              help="Also print the stats JSON to stderr every N seconds.")
-@click.option("--profile", is_flag=True,
-              help="Time every rule on its own; per-rule evaluation time in the stats (slower).")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar on stderr (default: when stderr is a terminal).")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=1024,
+    show_default=True,
+    help="Events per batch.",
+)
+@click.option(
+    "--stats-interval",
+    type=click.FloatRange(min=0),
+    default=0,
+    help="Also print the stats JSON to stderr every N seconds.",
+)
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Time every rule on its own; per-rule evaluation time in the stats (slower).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr (default: when stderr is a terminal).",
+)
 @click.pass_obj
 def run(
     state: CliState,
@@ -83,6 +104,10 @@ def run(
     with Supervisor(engine, stats_interval, show_progress and "-" not in sources):
         try:
             engine.run_files(sources, batch_size=batch_size, follow=follow)
+        except FileNotFoundError as exc:
+            raise ConfigError(
+                str(exc) if exc.filename is None else f"no such file: {exc.filename}"
+            ) from exc
         finally:
             stats = engine.close()
     sys.stderr.buffer.write(stats_json(stats) + b"\n")

@@ -103,3 +103,12 @@ def test_each_runtime_gives_the_example_alerts(runtime, workers):
     alerts = alerts_of(proc.stdout)
     assert [a["rule_id"] for a in alerts] == EXPECTED
     assert {a["runtime"] for a in alerts if a["rule_id"] not in PACKAGES} == {runtime}
+
+
+def test_a_missing_event_file_is_a_usage_error(tmp_path):
+    proc = kestrel("run", "--rules", str(EXAMPLES / "rules"), "--events",
+                   str(tmp_path / "absent.ndjson"), "--workers", "1")
+    assert proc.returncode == 2
+    assert "absent.ndjson" in proc.stderr and "Traceback" not in proc.stderr
+    query = kestrel("query", "process where true", str(tmp_path / "absent.ndjson"))
+    assert query.returncode == 2 and "absent.ndjson" in query.stderr
