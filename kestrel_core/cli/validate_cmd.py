@@ -40,10 +40,15 @@ def validate(state: CliState, config_path: str | None, runtime: str | None, rule
     compiled = [r for r in loaded.rules if r.query is not None]
     if compiled:
         schema = components.schema.factory(**config.schema_options)
-        rt = components.runtime.factory(**config.runtime_options)
+        runtimes: dict[str, object] = {}
         for rule in compiled:
+            # Packages run in their own runtime; everything else in the configured one.
+            name = rule.runtime or config.runtime
             try:
-                rt.compile(predicates_for([(rule.id, rule.query)]), schema)
+                if name not in runtimes:
+                    options = config.runtime_options if name == config.runtime else {}
+                    runtimes[name] = registry.get("predicate_runtime", name).factory(**options)
+                runtimes[name].compile(predicates_for([(rule.id, rule.query)]), schema)  # type: ignore[attr-defined]
             except KestrelError as exc:
                 click.echo(f"{rule.source}: rule {rule.id!r}: {exc}", err=True)
                 problems += 1

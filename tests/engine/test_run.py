@@ -112,3 +112,15 @@ def test_a_missing_event_file_is_a_usage_error(tmp_path):
     assert "absent.ndjson" in proc.stderr and "Traceback" not in proc.stderr
     query = kestrel("query", "process where true", str(tmp_path / "absent.ndjson"))
     assert query.returncode == 2 and "absent.ndjson" in query.stderr
+
+
+def test_validate_checks_every_rule_format_in_its_own_runtime(tmp_path):
+    ok = kestrel("validate", "--config", str(EXAMPLES / "kestrel.toml"))
+    assert ok.returncode == 0, ok.stderr
+    assert "5 rules loaded, 0 with errors" in ok.stderr
+    bad = tmp_path / "bad.eql"
+    bad.write_text("process where process.name == \n")
+    proc = kestrel("validate", str(bad))
+    assert proc.returncode == 2
+    assert f"{bad}:1:30: expected a value after '=='" in proc.stderr
+    assert proc.stderr.splitlines()[2].endswith("^")
