@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 _GETTERS: dict[tuple[str | int, ...], Callable[[Any], Any]] = {}
@@ -123,3 +123,117 @@ def _longest_dotted(node: Mapping[str, Any], path: tuple[str | int, ...], i: int
         if j > i and ".".join(parts) in node:
             best = j + 1
     return best
+
+
+def dotted_name(path: tuple[str | int, ...]) -> str | None:
+    """The dotted name a :class:`FlatView` files ``path`` under, or ``None`` when the path is
+    not one it can hold (an empty path, an index segment, a segment that holds a dot)."""
+    if not path or not all(type(seg) is str and seg and "." not in seg for seg in path):
+        return None
+    return ".".join(path)  # type: ignore[arg-type]
+
+
+class _Ambiguous(Exception):
+    """A dict holds both a flat dotted key and a shorter key on the same path."""
+
+
+# A trie entry: (dotted name if the entry completes a viewed path, child trie or None,
+# keys of the same dict that would also lead to the entry's paths, (dotted, path) of the viewed
+# paths below the entry, for values that are not plain dicts).
+_Entry = tuple[
+    str | None, "dict[str, _Entry] | None", tuple[str, ...], tuple[tuple[str, tuple], ...]
+]
+
+
+class FlatView:
+    """Every value of a fixed set of field paths, read in one walk over an event.
+
+    ``view(fields)`` returns a dict from dotted name (:func:`dotted_name`) to value holding each
+    viewed path whose value is not ``None``, exactly as :func:`lookup` would return it. The walk
+    visits only the keys of the event that lead to a viewed path, so a rule set that names a
+    thousand fields costs what the event holds, not what the rules name. It takes the general
+    way (``lookup`` per path) for the rare events where two routes could lead to one path (a
+    dict with both ``"process.name"`` and ``"process"``), and per subtree where a value on the
+    way is a list (ECS arrays of objects) or another mapping type.
+    """
+
+    def __init__(self, paths: Iterable[tuple[str | int, ...]]) -> None:
+        viewed: dict[tuple, str] = {}
+        for path in paths:
+            name = dotted_name(tuple(path))
+            if name is not None:
+                viewed[tuple(path)] = name
+        self.paths: dict[tuple, str] = viewed
+        self._all = tuple((name, path) for path, name in viewed.items())
+        self._root = self._build(viewed)
+
+    @staticmethod
+    def _build(viewed: dict[tuple, str]) -> dict[str, _Entry]:
+        # Every prefix of a viewed path is a node; from node P, the key joining segments
+        # i..j-1 of a path leads to node path[:j].
+        below: dict[tuple, list[tuple[str, tuple]]] = {}
+        for path, name in viewed.items():
+            for j in range(len(path)):
+                below.setdefault(path[:j], []).append((name, path))
+        keys: dict[tuple, dict[str, tuple]] = {}
+        for path in viewed:
+            for i in range(len(path)):
+                for j in range(i + 1, len(path) + 1):
+                    keys.setdefault(path[:i], {})[".".join(path[i:j])] = path[:j]
+        built: dict[tuple, dict[str, _Entry]] = {}
+
+        def node(prefix: tuple) -> dict[str, _Entry]:
+            if prefix in built:
+                return built[prefix]
+            table: dict[str, _Entry] = {}
+            built[prefix] = table
+            here = keys.get(prefix, {})
+            for key, target in here.items():
+                conflicts = tuple(
+                    other for other in here if other != key and key.startswith(other + ".")
+                )
+                child = node(target) if target in keys else None
+                table[key] = (viewed.get(target), child, conflicts, tuple(below.get(target, ())))
+            return table
+
+        return node(())
+
+    def __call__(self, fields: Any) -> dict[str, Any]:
+        """The viewed values of ``fields`` (dotted name -> value, ``None`` values left out)."""
+        out: dict[str, Any] = {}
+        if type(fields) is dict:
+            try:
+                self._walk(fields, self._root, out, fields)
+                return out
+            except _Ambiguous:
+                out = {}
+        for name, path in self._all:
+            value = lookup(fields, path)
+            if value is not None:
+                out[name] = value
+        return out
+
+    def _walk(
+        self, node: dict, trie: dict[str, _Entry], out: dict[str, Any], root: Any
+    ) -> None:
+        get = trie.get
+        for key, value in node.items():
+            entry = get(key)
+            if entry is None or value is None:
+                continue
+            name, child, conflicts, below = entry
+            if conflicts:
+                for other in conflicts:
+                    if other in node:
+                        raise _Ambiguous
+            if name is not None:
+                out[name] = value
+            if child is not None:
+                if type(value) is dict:
+                    self._walk(value, child, out, root)
+                else:
+                    # a list of objects (values collected) or something else: the general way
+                    for below_name, path in below:
+                        found = lookup(root, path)
+                        if found is not None:
+                            out[below_name] = found

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
-from kestrel_core.events.fields import lookup
+from kestrel_core.events.fields import FlatView, lookup
 from kestrel_core.runtime import functions, patterns
 from kestrel_core.runtime.python import helpers
 from kestrel_core.runtime.python.module import generate
@@ -92,6 +92,7 @@ def namespace_for(fault: Callable[[str, BaseException], None]) -> dict[str, Any]
         {
             "__name__": "kestrel_python_predicates",
             "_lookup": lookup,
+            "_flat_view": FlatView,
             "_regex": patterns.compile_regex,
             "_contains_any": patterns.contains_any,
             "_automaton": build_automaton,

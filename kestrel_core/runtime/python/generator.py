@@ -242,6 +242,9 @@ class ExprGenerator:
             else:
                 eq = f"{x} == {lit_src}"
             def same(tag: str) -> str:
+                if tag == "True" and kind == "string":
+                    # an element equal to a string literal is a string: list membership
+                    return f"({eq} or (type({x}) is list and {lit_src} in {x}))"
                 return f"({eq} or (type({x}) is list and {in_list} is {tag}))"
 
             def differs(tag: str) -> str:
@@ -294,13 +297,23 @@ class ExprGenerator:
             parts.append(f"(type({x}) in (int, float) and {x} in {self._set(numbers)})")
         parts.extend(f"{x} is {b!r}" for b in dict.fromkeys(bools))
         member = "(" + " or ".join(parts) + ")" if parts else "False"
-        cands = self.consts.add("_V", "(" + "".join(py_literal(v) + ", " for v in values) + ")")
+        sets = (
+            self._frozen(strings),
+            self._frozen(numbers),
+            "(" + "".join(f"{b!r}, " for b in dict.fromkeys(bools)) + ")",
+        )
+        cands = ", ".join(sets)
         if mode == TRUE:
-            return f"({member} or (type({x}) is list and _in_list({x}, {cands}) is True))"
+            return f"({member} or (type({x}) is list and _in_list_sets({x}, {cands}) is True))"
         return (
             f"({x} is not None and not {member} and "
-            f"(type({x}) is not list or _in_list({x}, {cands}) is False))"
+            f"(type({x}) is not list or _in_list_sets({x}, {cands}) is False))"
         )
+
+    def _frozen(self, values: list[Any]) -> str:
+        """A module constant: the frozenset of ``values``."""
+        body = "".join(py_literal(v) + ", " for v in sorted(values, key=repr))
+        return self.consts.add("_S", f"frozenset(({body}))")
 
     def _set(self, values: list[Any]) -> str:
         body = "{" + ", ".join(py_literal(v) for v in sorted(values, key=repr)) + "}"

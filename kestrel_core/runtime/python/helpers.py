@@ -124,6 +124,28 @@ def in_list(values: list[Any], candidates: tuple[Any, ...]) -> Any:
     return result
 
 
+def in_list_sets(
+    values: list[Any], strings: frozenset[str], numbers: frozenset[Any], bools: tuple[bool, ...]
+) -> Any:
+    """``In`` for a multi-valued operand against literals split by kind (hash look-ups; the same
+    answers as :func:`in_list`)."""
+    result = None
+    for v in values:
+        if v is None:
+            continue
+        t = type(v)
+        if t is str:
+            if v in strings:
+                return True
+        elif t is bool:
+            if any(v is b for b in bools):
+                return True
+        elif (t is int or t is float) and v in numbers:
+            return True
+        result = False
+    return result
+
+
 def in_values(operand: Any, candidates: tuple[Any, ...], case_insensitive: bool) -> Any:
     """``In`` of a computed operand against computed candidates (scalars or lists)."""
     flat: list[Any] = []
@@ -228,6 +250,7 @@ NAMESPACE: dict[str, Any] = {
     "_cmp_list": compare_list,
     "_in": in_values,
     "_in_list": in_list,
+    "_in_list_sets": in_list_sets,
     "_match_list": match_list,
     "_match": match_value,
     "_truth": truth,

@@ -44,6 +44,7 @@ from typing import Any
 import attrs
 
 from kestrel_core import ir
+from kestrel_core.events.fields import dotted_name
 from kestrel_core.runtime import patterns
 
 #: Shorter literals are too common to prefilter on (the field's presence is used instead).
@@ -127,7 +128,24 @@ _LITERAL_CALLS = {"startswith", "endswith", "stringcontains"}
 
 
 def _leaf(node: ir.Expr) -> tuple[Requirement, Requirement]:
-    """The (true, false) requirements of a node that is not ``and``/``or``/``not``."""
+    """The (true, false) requirements of a node that is not ``and``/``or``/``not``; none for
+    a leaf on a field the router cannot read (see :func:`routable`)."""
+    true, false = _leaf_atoms(node)
+    return _routable(true), _routable(false)
+
+
+def routable(path: tuple[str | int, ...]) -> bool:
+    """Whether routing can read ``path``: it is held by the flat view of the event."""
+    return dotted_name(path) is not None
+
+
+def _routable(req: Requirement) -> Requirement:
+    if req is None or all(routable(a.path) for a in req):
+        return req
+    return None
+
+
+def _leaf_atoms(node: ir.Expr) -> tuple[Requirement, Requirement]:
     if isinstance(node, ir.Literal):
         never: frozenset[Atom] = frozenset()
         if node.value is True:
@@ -203,6 +221,9 @@ def _in(node: ir.In) -> tuple[Requirement, Requirement]:
 # length and how many predicates use it: values that many rules name are common in data).
 
 PRESENT_COST = 0.95
+#: The least share of events a literal holding a path separator is guessed to occur in.
+PATH_LITERAL_COST = 0.01
+CATEGORY_FIELD = ("event", "category")
 #: A requirement on one field is never costlier than the field's presence.
 FIELD_CAP = 0.9
 
@@ -213,8 +234,10 @@ class CostModel:
     values the rules name per field and kind (a field with few, such as a company name or an
     integrity level, has common values; an image basename has hundreds)."""
 
-    def __init__(self, share: Counter | None = None) -> None:
+    def __init__(self, share: Counter | None = None, category: str | None = None) -> None:
         self.share: Counter = share if share is not None else Counter()
+        #: the plan's category: ``event.category == category`` holds on about every event
+        self.category = category
         self.distinct: Counter = Counter(
             (a.kind, a.field) for a in self.share if a.kind in (EQ, BASE, SLASH_BASE)
         )
@@ -223,8 +246,13 @@ class CostModel:
         """The guessed probability that ``atom`` holds on an event."""
         if atom.kind == PRESENT:
             return PRESENT_COST
+        if atom.kind == EQ and atom.path == CATEGORY_FIELD and atom.value == self.category:
+            return PRESENT_COST
         if atom.kind == LIT:
             p = min(0.5, 0.4 * 0.55 ** (len(atom.value) - MIN_LITERAL))
+            # path fragments (``\\windows\\system32\\``) are common whatever their length
+            floor = PATH_LITERAL_COST if ("\\" in atom.value or "/" in atom.value) else 0.01
+            p = max(p, floor)
         elif atom.kind == TAIL:
             p = 0.1
         else:
@@ -427,37 +455,55 @@ class CategoryPlan:
         return "prefiltered" if LIT in kinds else "indexed"
 
 
-def plan(predicates: Iterable[ir.Predicate], use_index: bool = True) -> list[CategoryPlan]:
-    """Route every predicate; categories in first-seen order, ``any`` last."""
+def plan(
+    predicates: Iterable[ir.Predicate], use_index: bool = True, merge_any: bool = False
+) -> list[CategoryPlan]:
+    """Route every predicate; categories in first-seen order, ``any`` last.
+
+    ``merge_any``: each category's plan also routes the category-less predicates (so one
+    routing pass per event serves both); the ``any`` plan is still made, for events of no
+    planned category.
+    """
     by_category: dict[str | None, list[ir.Predicate]] = {}
     for p in predicates:
         by_category.setdefault(p.category, []).append(p)
     order = list(by_category)
+    anywhere = by_category.get(None, [])
     plans = []
     for category in sorted(order, key=lambda c: (c is None, order.index(c))):
         preds = by_category[category]
-        result = CategoryPlan(category)
-        if not use_index:
-            result.scanned.extend(preds)
-            result.routes.update((p.id, None) for p in preds)
-            plans.append(result)
-            continue
-        share: Counter = Counter()
-        for p in preds:
-            share.update(leaf_atoms(p.condition))
-        costs = CostModel(share)
-        for p in preds:
-            req = requirement(p.condition, costs)
-            result.routes[p.id] = req
-            result.needs[p.id] = required_fields(p.condition)
-            if req is None:
-                result.scanned.append(p)
-            elif not req:
-                result.never.append(p)
-            else:
-                _file(result, p, req)
-        plans.append(result)
+        if merge_any and category is not None:
+            preds = preds + anywhere
+        plans.append(plan_one(category, preds, use_index))
+    if merge_any and None not in by_category:
+        plans.append(CategoryPlan(None))
     return plans
+
+
+def plan_one(
+    category: str | None, preds: list[ir.Predicate], use_index: bool = True
+) -> CategoryPlan:
+    """Route ``preds`` as the plan of ``category``."""
+    result = CategoryPlan(category)
+    if not use_index:
+        result.scanned.extend(preds)
+        result.routes.update((p.id, None) for p in preds)
+        return result
+    share: Counter = Counter()
+    for p in preds:
+        share.update(leaf_atoms(p.condition))
+    costs = CostModel(share, category)
+    for p in preds:
+        req = requirement(p.condition, costs)
+        result.routes[p.id] = req
+        result.needs[p.id] = required_fields(p.condition)
+        if req is None:
+            result.scanned.append(p)
+        elif not req:
+            result.never.append(p)
+        else:
+            _file(result, p, req)
+    return result
 
 
 def _file(result: CategoryPlan, p: ir.Predicate, req: frozenset[Atom]) -> None:

@@ -1,39 +1,41 @@
-"""Assembles the generated module of a rule set: constants, predicate code, dispatch, main loop.
+"""Assembles the generated module of a rule set: constants, predicate code, routing, main loop.
 
 Layout of the generated source (read it with ``kestrel compile --emit python``)::
 
     _R0 = _regex('...', False)              # constants: patterns, sets, automata
-    def _pred_17(f, e, h, V): ...            # one routed predicate
-    def _scan_0_0(f, e, h, V): ...           # a chunk of scanned predicates
-    def _route_0_3(kv2, kl3): ...            # the candidates of one field's string value
-    _E0_0 = {'c:\\x.exe': ((_pred_17, 2),)}  # routing tables (see .index), automata, caches
-    def _cat_0(f, e, h): ...                 # per category: load the routed fields, route
+    def _pred_17(f, ff, e, h): ...           # one predicate: appends 17 to h when true
+    def _route_0_3(v): ...                   # the candidates of one field's value
+    _E0_0 = {'c:\\x.exe': (17,)}           # routing tables (see .index), automata, caches
+    _RT_0 = {'process.name': _route_0_3}     # per category: field -> its router
+    _FLAT = _flat_view([...])                # every field the rules read
     def _evaluate(events): ...               # the batch loop
 
-A category function loads the fields its routing reads (``kv*``, lowercased ``kl*``) once and
-collects the *candidates*: the predicates one of whose atoms holds (equality, basename and
-last-character tables, one Aho-Corasick pass per field for the required literals, the presence
-of a field). A string's candidates are computed once per distinct value and cached. Then:
+Per event the loop reads every field the rules name in one walk over the event (``ff``, a
+dict from dotted name to value, see :class:`~kestrel_core.events.fields.FlatView`), so a field
+no event holds costs nothing. Then, for the fields the event holds, the router of the event's
+category (each category's routes include those of the category-less predicates) gives the
+*candidates*: the predicates one of whose atoms holds (equality, basename and last-character
+tables, one Aho-Corasick pass per field for the required literals, the presence of a field). A
+string's candidates are computed once per distinct value and cached. Predicates with no
+requirement are candidates on every event of their category. Each candidate is called once, and
+only when the event holds every field it needs (non-null whenever it is true).
 
-* **split**: the predicates that need the field most predicates need (``CommandLine`` in a
-  process-creation rule set) are routed only when that field is present;
-* **presence mask**: each candidate carries the bits of the fields it needs (non-null whenever
-  it is true); it is called only when the event has them all.
+Every call is made inside ``try``: an exception is counted as a fault and drops that predicate's
+hit for that event only. ``_COUNTS[0]`` counts the predicates evaluated.
 
-Each remaining candidate is called once with the loaded values in the tuple ``V``; a predicate
-function loads the other fields it needs and appends its id to ``h`` when its condition is
-true. Every call is made inside ``try``: an exception is counted as a fault and drops that
-function's hits for that event only. ``_COUNTS[0]`` counts the predicates evaluated.
+The same code, built with ``router=True``, returns the candidates instead of calling them
+(:class:`~kestrel_core.runtime.python.router.Router`, for runtimes that evaluate predicates
+themselves).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from kestrel_core import ir
 from kestrel_core.errors import CompileError
+from kestrel_core.events.fields import dotted_name
 from kestrel_core.runtime.python.generator import ExprGenerator, py_literal
 from kestrel_core.runtime.python.index import (
     BASE,
@@ -47,10 +49,6 @@ from kestrel_core.runtime.python.index import (
     plan,
 )
 
-#: Scanned predicates per generated function, so no function grows without bound.
-CHUNK = 50
-#: At most this many fields make up the presence mask candidates are checked against.
-MASK_FIELDS = 24
 #: Distinct values whose candidates are cached per routed field (the cache is then emptied).
 ROUTE_CACHE = 4096
 
@@ -77,25 +75,12 @@ class ConstPool:
 
 
 def load_lines(var: str, path: tuple[str | int, ...]) -> list[str]:
-    """Statements loading field ``path`` into ``var`` with the semantics of ``lookup``."""
-    if len(path) == 1 and isinstance(path[0], str):
-        return [f"{var} = f.get({path[0]!r})"]
-    if not all(isinstance(seg, str) for seg in path):
-        return [f"{var} = _lookup(f, {path!r})"]
-    flat = ".".join(path)  # type: ignore[arg-type]
-    lines = [f"{var} = f.get({flat!r}, _M)", f"if {var} is _M:"]
-    if len(path) == 2:
-        # No flat key: nested objects (or a list of them, which lookup collects).
-        lines += [
-            f"    {var} = f.get({path[0]!r})",
-            f"    if type({var}) is dict:",
-            f"        {var} = {var}.get({path[1]!r})",
-            f"    elif {var} is not None:",
-            f"        {var} = _lookup(f, {path!r})",
-        ]
-    else:
-        lines.append(f"    {var} = _lookup(f, {path!r})")
-    return lines
+    """Statements loading field ``path`` into ``var`` with the semantics of ``lookup``: from the
+    event's flat view ``ff`` when the path is one it holds, else by ``lookup``."""
+    name = dotted_name(path)
+    if name is not None:
+        return [f"{var} = ff.get({name!r})"]
+    return [f"{var} = _lookup(f, {path!r})"]
 
 
 def lower_line(name: str, raw: str) -> str:
@@ -106,17 +91,12 @@ def lower_line(name: str, raw: str) -> str:
 class Scope:
     """The locals of one generated function: field loads, lowercased copies, hoisted tests.
 
-    ``given`` maps (path, lowered) to the names of values the caller already loaded; the
-    function reads the ones it uses (:attr:`used`) from the tuple ``V``.
+    Every path it loads is added to ``paths`` (the fields the module's flat view must read).
     """
 
-    def __init__(
-        self, given: dict[tuple[tuple, bool], str] | None = None, prefix: str = ""
-    ) -> None:
-        self.given = dict(given or {})
-        self.prefix = prefix
+    def __init__(self, paths: dict[tuple, None] | None = None) -> None:
+        self.paths = paths if paths is not None else {}
         self.names: dict[tuple[tuple, bool], str] = {}
-        self.used: dict[str, None] = {}
         self.loads: list[str] = []
         self.prelude: list[str] = []
         self.hoists = 0
@@ -131,17 +111,14 @@ class Scope:
 
     def _name(self, path: tuple, lowered: bool) -> str:
         key = (path, lowered)
-        if key in self.given:
-            name = self.given[key]
-            self.used[name] = None
-            return name
         if key not in self.names:
             raw = self.field(path) if lowered else None
-            name = f"{self.prefix}{'l' if lowered else 'v'}{len(self.names)}"
+            name = f"{'l' if lowered else 'v'}{len(self.names)}"
             self.names[key] = name
             if lowered:
                 self.loads.append(lower_line(name, raw))  # type: ignore[arg-type]
             else:
+                self.paths[path] = None
                 self.loads.extend(load_lines(name, path))
         return self.names[key]
 
@@ -153,301 +130,301 @@ class Scope:
 
 
 class ModuleBuilder:
-    """Builds the source of the module for a rule set."""
+    """Builds the source of the module for a rule set (``router=True``: the candidates only)."""
 
-    def __init__(self, predicates: Sequence[ir.Predicate], use_index: bool = True) -> None:
+    def __init__(
+        self, predicates: Sequence[ir.Predicate], use_index: bool = True, router: bool = False
+    ) -> None:
         self.predicates = list(predicates)
-        self.plans = plan(self.predicates, use_index=use_index)
+        self.router = router
+        self.plans = plan(self.predicates, use_index=use_index, merge_any=True)
+        self.category_of = {p.id: p.category for p in self.predicates}
         self.consts = ConstPool()
         self.functions: list[str] = []
         self.tables: list[str] = []
+        #: every field path the module reads (the flat view's paths)
+        self.paths: dict[tuple, None] = {}
+        #: predicate id -> the name of the frozenset of dotted fields it needs
+        self.needs: dict[int, str] = {}
         self.stats: dict[str, int] = {
             "indexed": 0, "prefiltered": 0, "guarded": 0, "scanned": 0, "never": 0,
         }
 
     # -- predicate code -----------------------------------------------------------------------
 
-    def _function(
-        self, name: str, given: dict, slots: dict[str, int], preds: Sequence[ir.Predicate],
-        doc: str,
-    ) -> None:
-        scope = Scope(given)
-        body: list[str] = []
-        for p in preds:
-            gen = ExprGenerator(self.consts, scope)
-            try:
-                test = gen.true(p.condition)
-            except CompileError as exc:
-                raise CompileError(f"rule {p.rule_id!r} step {p.step}: {exc}") from exc
-            except RecursionError as exc:
-                raise CompileError(f"rule {p.rule_id!r} step {p.step}: condition too deep") from exc
-            body.append(f"# rule {p.rule_id!r} step {p.step} (predicate {p.id})")
-            body += scope.prelude
-            scope.prelude = []
-            body += [f"if {test}:", f"    h.append({p.id})"]
-        unpack = [f"{n} = V[{slots[n]}]" for n in sorted(scope.used, key=slots.__getitem__)]
-        lines = [f"def {name}(f, e, h, V):", f"    {doc!r}"]
-        lines += ["    " + line for line in unpack + scope.loads + body]
+    def _predicate(self, p: ir.Predicate, need: frozenset[tuple]) -> None:
+        """``_pred_<id>(f, ff, e, h)`` (once per predicate), and its needed fields."""
+        if p.id in self.needs:
+            return
+        names = sorted(n for n in map(dotted_name, need) if n is not None)
+        self.paths.update((path, None) for path in need if dotted_name(path) is not None)
+        body = "".join(f"{n!r}, " for n in names)
+        self.needs[p.id] = self.consts.add("_NE", f"frozenset(({body}))")
+        if self.router:
+            return
+        scope = Scope(self.paths)
+        body_lines: list[str] = []
+        # A top-level ``and`` becomes one early return per operand, each preceded by the loads
+        # it is the first to need: a failing first test costs only its own fields.
+        conjuncts = _conjuncts(p.condition)
+        try:
+            for n, node in enumerate(conjuncts):
+                loaded = len(scope.loads)
+                test = ExprGenerator(self.consts, scope).true(node)
+                body_lines += scope.loads[loaded:] + scope.prelude
+                scope.prelude = []
+                if n < len(conjuncts) - 1:
+                    body_lines += [f"if not {test}:", "    return"]
+                else:
+                    body_lines += [f"if {test}:", f"    h.append({p.id})"]
+        except CompileError as exc:
+            raise CompileError(f"rule {p.rule_id!r} step {p.step}: {exc}") from exc
+        except RecursionError as exc:
+            raise CompileError(f"rule {p.rule_id!r} step {p.step}: condition too deep") from exc
+        doc = f"rule {p.rule_id!r} step {p.step} (predicate {p.id})"
+        lines = [f"def _pred_{p.id}(f, ff, e, h):", f"    {doc!r}"]
+        lines += ["    " + line for line in body_lines]
         self.functions.append("\n".join(lines))
 
     # -- per category -------------------------------------------------------------------------
 
-    def _category(self, index: int, cat: CategoryPlan) -> str:
-        routed = cat.routed()
-        # Presence mask: the fields candidates most often need; a candidate is called only
-        # when every one of its needed fields (of these) is non-null.
-        counts = Counter(path for p in routed for path in cat.needs[p.id])
-        mask_fields = sorted(counts, key=lambda path: (-counts[path], repr(path)))[:MASK_FIELDS]
-        bits = {path: 1 << n for n, path in enumerate(mask_fields)}
-        # Split: the predicates that need the most needed field are routed only when it is
-        # present (a process-creation rule set skips its command-line tables on other events).
-        split = mask_fields[0] if mask_fields else None
-        first = [p for p in routed if split in cat.needs[p.id]]
-        rest = [p for p in routed if split not in cat.needs[p.id]]
-        groups = [(first, split), (rest, None)] if first else [(rest, None)]
-
-        def fields_of(preds: list[ir.Predicate]) -> list[FieldKey]:
-            keys: list[FieldKey] = []
-            for p in preds:
-                for atom in sorted(cat.routes[p.id] or (), key=repr):
-                    keys.append(atom.field if atom.kind != PRESENT else (atom.path, False))
-            return list(dict.fromkeys(keys))
-
-        hot_scope = Scope(prefix="k")
-        given: dict[tuple[tuple, bool], str] = {}
-
-        def load(keys: list[FieldKey]) -> None:
-            for path, ci in keys:
-                given[(path, False)] = hot_scope.field(path)
-                if ci:
-                    given[(path, True)] = hot_scope.lowered(path)
-
-        group_fields = [fields_of(preds) for preds, _guard in groups]
-        for keys in group_fields:
-            load(keys)
-        load([(path, False) for path in mask_fields])
-        names = list(dict.fromkeys(given.values()))
-        slots = {name: n for n, name in enumerate(names)}
-        label = "any" if cat.category is None else repr(cat.category)
-        for p in cat.routes:
-            self.stats[cat.kind_of(p)] += 1
-
-        funcs: dict[int, str] = {}
-        for p in routed:
-            need = sum(bits.get(path, 0) for path in cat.needs[p.id])
-            funcs[p.id] = f"(_pred_{p.id}, {need})"
-            self._function(f"_pred_{p.id}", given, slots, [p], f"{label}: routed")
-
-        body = [*hot_scope.loads, "c = []"]
-        for (preds, guard), keys in zip(groups, group_fields, strict=True):
-            route = self._route(index, cat, preds, keys, given, funcs)
-            if guard is None:
-                body += route
-            elif route:
-                body += [f"if {given[(guard, False)]} is not None:"]
-                body += ["    " + line for line in route]
-        mask = ["m = 0"]
-        mask += [f"if {given[(path, False)]} is not None:\n    m |= {bits[path]}"
-                 for path in mask_fields]
-
-        calls: list[str] = []
-        for start in range(0, len(cat.scanned), CHUNK):
-            name = f"_scan_{index}_{start // CHUNK}"
-            chunk = cat.scanned[start : start + CHUNK]
-            self._function(name, given, slots, chunk, f"{label}: evaluated for every event")
-            calls += [
-                "n = len(h)",
-                "try:",
-                f"    {name}(f, e, h, V)",
-                "except Exception as x:",
-                "    del h[n:]",
-                f"    _fault({name!r}, x)",
-            ]
-        scanned = len(cat.scanned)
-        tuple_src = "(" + "".join(n + ", " for n in names) + ")"
-        body += [f"V = {tuple_src}"] if calls else []
-        body += calls
-        body += ["if not c:", f"    return {scanned}", *mask]
-        if not calls:
-            body.append(f"V = {tuple_src}")
-        body += [
-            "if len(c) > 1:",
-            "    c = set(c)",
-            "n = 0",
-            "for b, need in c:",
-            "    if m & need == need:",
-            "        n += 1",
-            "        try:",
-            "            b(f, e, h, V)",
-            "        except Exception as x:",
-            "            _fault(b.__name__, x)",
-            f"return n + {scanned}",
-        ]
-        doc = f"category {label}: {cat.size} predicates"
-        lines = [f"def _cat_{index}(f, e, h):", f"    {doc!r}"]
-        lines += ["    " + line for line in "\n".join(body).split("\n")]
-        self.functions.append("\n".join(lines))
-        return f"_cat_{index}"
-
-    def _route(
-        self, index: int, cat: CategoryPlan, preds: list[ir.Predicate], keys: list[FieldKey],
-        given: dict, funcs: dict[int, str],
-    ) -> list[str]:
-        """The statements adding to ``c`` the candidates among ``preds`` whose atoms hold."""
+    def _category(self, index: int, cat: CategoryPlan) -> tuple[str, str]:
+        """The routing table (dotted field -> router) and always-candidates of one plan."""
+        for pid in cat.routes:
+            if self.category_of[pid] == cat.category:
+                self.stats[cat.kind_of(pid)] += 1
+        always = [p.id for p in cat.scanned]
         tables: dict[tuple[str, FieldKey], dict[Any, list[int]]] = {}
         present: dict[tuple, list[int]] = {}
-        for p in preds:
-            for atom in cat.routes[p.id] or ():
+        for p in cat.routed():
+            atoms = cat.routes[p.id] or ()
+            if any(dotted_name(a.path) is None for a in atoms):
+                always.append(p.id)  # a field the flat view cannot hold: no route, every event
+                continue
+            for atom in atoms:
                 if atom.kind == PRESENT:
                     present.setdefault(atom.path, []).append(p.id)
                 else:
                     table = tables.setdefault((atom.kind, atom.field), {})
                     table.setdefault(atom.value, []).append(p.id)
+        for p in [*cat.routed(), *cat.scanned]:
+            self._predicate(p, cat.needs.get(p.id, frozenset()))
+        paths = list(dict.fromkeys(
+            [path for (_kind, (path, _ci)) in tables] + list(present)
+        ))
+        routers = []
+        for path in paths:
+            self.paths[path] = None
+            name = self._router(index, path, tables, present.get(path, []))
+            routers.append(f"    {dotted_name(path)!r}: {name},")
+        table_name = f"_RT_{index}"
+        self.tables.append("\n".join([f"{table_name} = {{", *routers, "}"]))
+        always_src = "(" + "".join(f"{pid}, " for pid in sorted(set(always))) + ")"
+        return table_name, always_src
+
+    def _router(
+        self, index: int, path: tuple, tables: dict[tuple[str, FieldKey], dict[Any, list[int]]],
+        present: list[int],
+    ) -> str:
+        """``_route_<k>_<n>(v)``: the candidates one value of field ``path`` routes to."""
 
         def entry(value: Any, pids: list[int]) -> str:
-            found = "".join(funcs[i] + ", " for i in sorted(set(pids)))
+            found = "".join(f"{i}, " for i in sorted(set(pids)))
             return f"    {py_literal(value)}: ({found}),"
 
-        route: list[str] = []
-        for path in dict.fromkeys(path for path, _ci in keys):
-            raw = given[(path, False)]
-            block: list[str] = []
-            strings: list[str] = []
-            lists: list[str] = []
-            params: list[str] = []
-            for ci in (False, True):
-                field = (path, ci)
-                key = given.get(field)
-                if key is None:
+        strings: list[str] = []
+        lists: list[str] = []
+        uses_lower = False
+        for ci in (False, True):
+            field = (path, ci)
+            key = "l" if ci else "v"
+            kinds = [kind for (kind, fk) in tables if fk == field]
+            if not kinds:
+                continue
+            uses_lower = uses_lower or ci
+            table = tables.get((EQ, field))
+            if table:
+                name = f"_E{index}_{len(self.tables)}"
+                numbers = f"_N{index}_{len(self.tables)}"
+                text = [entry(v, ps) for v, ps in table.items() if type(v) is str]
+                nums = [entry(v, ps) for v, ps in table.items() if type(v) is not str]
+                self.tables.append("\n".join([f"{name} = {{", *text, "}"]))
+                self.tables.append("\n".join([f"{numbers} = {{", *nums, "}"]))
+                strings += [f"# {_describe(field)} equals", f"t = {name}.get({key})",
+                            "if t is not None:", "    c += t"]
+                lists.append(f"c += _dispatch({name}, {numbers}, {key})")
+            for kind, sep in ((BASE, "\\"), (SLASH_BASE, "/")):
+                table = tables.get((kind, field))
+                if not table:
                     continue
-                params.append(key)
-                table = tables.get((EQ, field))
-                if table:
-                    name = f"_E{index}_{len(self.tables)}"
-                    numbers = f"_N{index}_{len(self.tables)}"
-                    text = [entry(v, ps) for v, ps in table.items() if type(v) is str]
-                    nums = [entry(v, ps) for v, ps in table.items() if type(v) is not str]
-                    self.tables.append("\n".join([f"{name} = {{", *text, "}"]))
-                    self.tables.append("\n".join([f"{numbers} = {{", *nums, "}"]))
-                    strings += [f"# {_describe(field)} equals", f"t = {name}.get({key})",
-                                "if t is not None:", "    c += t"]
-                    lists.append(f"c += _dispatch({name}, {numbers}, {key})")
-                for kind, sep in ((BASE, "\\"), (SLASH_BASE, "/")):
-                    table = tables.get((kind, field))
-                    if not table:
-                        continue
-                    name = f"_B{index}_{len(self.tables)}"
-                    self.tables.append("\n".join(
-                        [f"{name} = {{", *(entry(v, ps) for v, ps in table.items()), "}"]))
-                    strings += [f"# basename of {_describe(field)} (after the last {sep!r})",
-                                f"t = {name}.get({key}.rpartition({sep!r})[2])",
-                                "if t is not None:", "    c += t"]
-                    lists.append(f"c += _basenames({name}, {key}, {sep!r})")
-                table = tables.get((TAIL, field))
-                if table:
-                    name = f"_T{index}_{len(self.tables)}"
-                    self.tables.append("\n".join(
-                        [f"{name} = {{", *(entry(v, ps) for v, ps in table.items()), "}"]))
-                    strings += [f"# last character of {_describe(field)}",
-                                f"t = {name}.get({key}[-1:])", "if t is not None:", "    c += t"]
-                    lists.append(f"c += _tails({name}, {key})")
-                table = tables.get((LIT, field))
-                if table:
-                    name = f"_A{index}_{len(self.tables)}"
-                    entries = [entry(v, ps) for v, ps in table.items()]
-                    self.tables.append("\n".join([f"{name} = _automaton({{", *entries, "})"]))
-                    strings += [f"# {_describe(field)} contains", f"for _, t in {name}({key}):",
-                                "    c += t"]
-                    lists.append(f"c += _candidates({name}, {key})")
-            if strings:
-                # A string's candidates are computed once per distinct value and cached (the
-                # same images, DLLs and companies recur in every event stream).
-                n = len(self.tables)
-                cache, router = f"_K{index}_{n}", f"_route_{index}_{n}"
-                self.tables.append(f"{cache} = {{}}")
-                args = ", ".join(dict.fromkeys(params))
-                self.functions.append("\n".join([
-                    f"def {router}({args}):",
-                    f"    {f'the candidates routed on {ir.Field(path).dotted}'!r}",
-                    "    c = []",
-                    *("    " + line for line in strings),
-                    "    c = tuple(c)",
-                    f"    if len({cache}) >= {ROUTE_CACHE}:",
-                    f"        {cache}.clear()",
-                    f"    {cache}[{raw}] = c",
-                    "    return c",
-                ]))
-                block += [
-                    f"    if type({raw}) is str:",
-                    f"        t = {cache}.get({raw})",
-                    "        if t is None:",
-                    f"            t = {router}({args})",
-                    "        c += t",
-                    "    else:",
-                    *("        " + line for line in lists),
-                ]
-            if path in present:
-                name = f"_P{index}_{len(self.tables)}"
-                pids = sorted(set(present[path]))
-                self.tables.append(f"{name} = ({''.join(funcs[i] + ', ' for i in pids)})")
-                block += [f"    # {_describe((path, False))} is present", f"    c += {name}"]
-            if block:
-                route += [f"if {raw} is not None:", *block]
-        return route
+                name = f"_B{index}_{len(self.tables)}"
+                self.tables.append("\n".join(
+                    [f"{name} = {{", *(entry(v, ps) for v, ps in table.items()), "}"]))
+                strings += [f"# basename of {_describe(field)} (after the last {sep!r})",
+                            f"t = {name}.get({key}.rpartition({sep!r})[2])",
+                            "if t is not None:", "    c += t"]
+                lists.append(f"c += _basenames({name}, {key}, {sep!r})")
+            table = tables.get((TAIL, field))
+            if table:
+                name = f"_T{index}_{len(self.tables)}"
+                self.tables.append("\n".join(
+                    [f"{name} = {{", *(entry(v, ps) for v, ps in table.items()), "}"]))
+                strings += [f"# last character of {_describe(field)}",
+                            f"t = {name}.get({key}[-1:])", "if t is not None:", "    c += t"]
+                lists.append(f"c += _tails({name}, {key})")
+            table = tables.get((LIT, field))
+            if table:
+                name = f"_A{index}_{len(self.tables)}"
+                entries = [entry(v, ps) for v, ps in table.items()]
+                self.tables.append("\n".join([f"{name} = _automaton({{", *entries, "})"]))
+                strings += [f"# {_describe(field)} contains", f"for _, t in {name}({key}):",
+                            "    c += t"]
+                lists.append(f"c += _candidates({name}, {key})")
+        n = len(self.tables)
+        always = ""
+        if present:
+            always = f"_P{index}_{n}"
+            self.tables.append(f"{always} = ({''.join(f'{i}, ' for i in sorted(set(present)))})")
+        router = f"_route_{index}_{n}"
+        dotted = dotted_name(path)
+        if not strings:  # presence only
+            self.functions.append("\n".join([
+                f"def {router}(v):", f"    {f'present: {dotted}'!r}", f"    return {always}",
+            ]))
+            return router
+        cache = f"_K{index}_{n}"
+        self.tables.append(f"{cache} = {{}}")
+        # A string's candidates are computed once per distinct value and cached (the same
+        # images, DLLs and companies recur in every event stream).
+        body = [
+            "if type(v) is str:",
+            f"    t = {cache}.get(v)",
+            "    if t is not None:",
+            "        return t",
+            "    c = []",
+            *(["    l = v.lower()"] if uses_lower else []),
+            *("    " + line for line in strings),
+            *([f"    c += {always}"] if always else []),
+            "    t = tuple(c)",
+            f"    if len({cache}) >= {ROUTE_CACHE}:",
+            f"        {cache}.clear()",
+            f"    {cache}[v] = t",
+            "    return t",
+            "k = None",
+            "if type(v) is list:",
+            "    try:",
+            "        k = tuple(v)",
+            f"        t = {cache}.get(k)",
+            "    except TypeError:  # an element that cannot be a key: not cached",
+            "        k = t = None",
+            "    if t is not None:",
+            "        return t",
+            "c = []",
+            *(["l = v and _lower(v)"] if uses_lower else []),
+            *lists,
+            *([f"c += {always}"] if always else []),
+            "if k is not None:",
+            "    t = tuple(c)",
+            f"    if len({cache}) >= {ROUTE_CACHE}:",
+            f"        {cache}.clear()",
+            f"    {cache}[k] = t",
+            "    return t",
+            "return c",
+        ]
+        self.functions.append("\n".join([
+            f"def {router}(v):", f"    {f'the candidates routed on {dotted}'!r}",
+            *("    " + line for line in body),
+        ]))
+        return router
 
     # -- the module ---------------------------------------------------------------------------
 
     def build(self) -> str:
         """The module's source text."""
-        categories = {}
-        any_function = None
+        categories: list[str] = []
+        anywhere = "({}, ())"
         for index, cat in enumerate(self.plans):
-            name = self._category(index, cat)
+            table, always = self._category(index, cat)
             if cat.category is None:
-                any_function = name
+                anywhere = f"({table}, {always})"
             else:
-                categories[cat.category] = name
-        cats = "".join(f"    {c!r}: {n},\n" for c, n in categories.items())
-        loop = [
-            "def _evaluate(events):",
-            "    'Every (event index, predicate id) whose condition is true.'",
-            "    out = []",
-            "    evaluated = 0",
-            "    for i, e in enumerate(events):",
-            "        f = e.fields",
-            "        h = []",
+                categories.append(f"    {cat.category!r}: ({table}, {always}),")
+        routing = [
+            "def _route(cats, ff):",
+            "    'The candidate predicate ids of an event (with repeats), from its fields.'",
+            "    if len(cats) == 1:",
+            "        rt, c = _CATS.get(cats[0], _ANY)",
+            "        c = list(c)",
+            "        for k, v in ff.items():",
+            "            r = rt.get(k)",
+            "            if r is not None:",
+            "                c += r(v)",
+            "        return c",
+            "    planned = [_CATS[x] for x in dict.fromkeys(cats) if x in _CATS] or [_ANY]",
+            "    c = []",
+            "    for rt, always in planned:",
+            "        c += always",
+            "        for k, v in ff.items():",
+            "            r = rt.get(k)",
+            "            if r is not None:",
+            "                c += r(v)",
+            "    return c",
         ]
-        if categories:
-            loop += [
-                "        cats = e.categories",
-                "        for c in (cats if len(cats) < 2 else dict.fromkeys(cats)):",
-                "            fn = _CATS.get(c)",
-                "            if fn is not None:",
-                "                n = len(h)",
+        if self.router:
+            loop = [
+                "def _candidates(events):",
+                "    'Per event, the sorted ids of the predicates that may be true on it.'",
+                "    out = []",
+                "    n = 0",
+                "    for e in events:",
+                "        ff = _FLAT(e.fields)",
+                "        c = _route(e.categories, ff)",
+                "        if c:",
+                "            keys = ff.keys()",
+                "            c = tuple(sorted(p for p in set(c) if _NEED[p] <= keys))",
+                "            n += len(c)",
+                "        else:",
+                "            c = ()",
+                "        out.append(c)",
+                "    _COUNTS[0] += n",
+                "    return out",
+            ]
+        else:
+            loop = [
+                "def _evaluate(events):",
+                "    'Every (event index, predicate id) whose condition is true.'",
+                "    out = []",
+                "    evaluated = 0",
+                "    for i, e in enumerate(events):",
+                "        f = e.fields",
+                "        ff = _FLAT(f)",
+                "        c = _route(e.categories, ff)",
+                "        if not c:",
+                "            continue",
+                "        h = []",
+                "        keys = ff.keys()",
+                "        for p in (c if len(c) == 1 else set(c)):",
+                "            if _NEED[p] <= keys:",
+                "                evaluated += 1",
                 "                try:",
-                "                    evaluated += fn(f, e, h)",
+                "                    _FN[p](f, ff, e, h)",
                 "                except Exception as x:",
-                "                    del h[n:]",
-                "                    _fault(fn.__name__, x)",
+                "                    _fault(_FN[p].__name__, x)",
+                "        if h:",
+                "            if len(h) > 1:",
+                "                h.sort()",
+                "            for p in h:",
+                "                out.append((i, p))",
+                "    _COUNTS[0] += evaluated",
+                "    return out",
             ]
-        if any_function:
-            loop += [
-                "        n = len(h)",
-                "        try:",
-                f"            evaluated += {any_function}(f, e, h)",
-                "        except Exception as x:",
-                "            del h[n:]",
-                f"            _fault({any_function!r}, x)",
-            ]
-        loop += [
-            "        if h:",
-            "            if len(h) > 1:",
-            "                h = sorted(set(h))",
-            "            for p in h:",
-            "                out.append((i, p))",
-            "    _COUNTS[0] += evaluated",
-            "    return out",
+        ids = sorted(self.needs)
+        registry = [
+            "_FN = {" + "".join(f"{i}: _pred_{i}, " for i in ids) + "}" if not self.router
+            else "_FN = {}",
+            "_NEED = {" + "".join(f"{i}: {self.needs[i]}, " for i in ids) + "}",
         ]
+        flat = "_FLAT = _flat_view([\n" + "".join(f"    {p!r},\n" for p in self.paths) + "])"
         header = [
             f"# Generated by kestrel_core.runtime.python: {len(self.predicates)} predicates,",
             f"# {self.stats['indexed']} indexed, {self.stats['prefiltered']} prefiltered, "
@@ -459,10 +436,26 @@ class ModuleBuilder:
             "\n".join(self.consts.lines()),
             *self.functions,
             "\n".join(self.tables),
-            "_CATS = {\n" + cats + "}\n_COUNTS = [0]",
+            "_CATS = {\n" + "\n".join(categories) + "\n}\n_ANY = " + anywhere,
+            "\n".join(registry),
+            flat + "\n_COUNTS = [0]",
+            "\n".join(routing),
             "\n".join(loop),
         ]
         return "\n\n\n".join(p for p in parts if p) + "\n"
+
+
+def _conjuncts(condition: ir.Expr) -> list[ir.Expr]:
+    """The operands of a top-level ``and`` chain, in order (the condition itself otherwise)."""
+    out: list[ir.Expr] = []
+    stack = [condition]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.And):
+            stack.extend(reversed(node.operands))
+        else:
+            out.append(node)
+    return out
 
 
 def _describe(field: FieldKey) -> str:
@@ -471,8 +464,11 @@ def _describe(field: FieldKey) -> str:
     return f"{dotted} (case-insensitive)" if ci else dotted
 
 
-def generate(predicates: Sequence[ir.Predicate], use_index: bool = True) -> tuple[str, dict]:
-    """The module source for ``predicates`` and its routing counts."""
-    builder = ModuleBuilder(predicates, use_index=use_index)
+def generate(
+    predicates: Sequence[ir.Predicate], use_index: bool = True, router: bool = False
+) -> tuple[str, dict]:
+    """The module source for ``predicates`` and its routing counts (``router``: the module
+    defines ``_candidates(events)`` instead of ``_evaluate(events)``)."""
+    builder = ModuleBuilder(predicates, use_index=use_index, router=router)
     source = builder.build()
     return source, dict(builder.stats)
