@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from kestrel_core import ir
 from kestrel_core.runtime import interpreter
 from kestrel_core.runtime.python import PythonRuntime
+from kestrel_core.runtime.python.router import Router
 
 from .conftest import make_event
 
@@ -189,3 +190,16 @@ def test_generated_code_agrees_with_interpreter(rules: list, data: st.DataObject
         compiled = PythonRuntime(index=index).compile(predicates, None)
         assert compiled.evaluate(batch) == expected, compiled.source
         assert compiled.stats()["faults"] == 0, compiled.stats()["last_fault"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rule_sets, st.data())
+def test_router_candidates_hold_every_true_predicate(rules: list, data: st.DataObject) -> None:
+    batch = data.draw(events(pool_of(rules)))
+    predicates = [ir.Predicate(n, f"r{n}", 0, cat, cond) for n, (cat, cond) in enumerate(rules)]
+    found = Router(predicates).candidates(batch)
+    assert len(found) == len(batch)
+    for i, p in expected_hits(predicates, batch):
+        assert p in found[i], (i, p, found[i])
+    for cands in found:
+        assert list(cands) == sorted(set(cands))

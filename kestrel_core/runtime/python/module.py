@@ -372,7 +372,7 @@ class ModuleBuilder:
         ]
         if self.router:
             loop = [
-                "def _candidates(events):",
+                "def _route_events(events):",
                 "    'Per event, the sorted ids of the predicates that may be true on it.'",
                 "    out = []",
                 "    n = 0",
@@ -468,7 +468,7 @@ def generate(
     predicates: Sequence[ir.Predicate], use_index: bool = True, router: bool = False
 ) -> tuple[str, dict]:
     """The module source for ``predicates`` and its routing counts (``router``: the module
-    defines ``_candidates(events)`` instead of ``_evaluate(events)``)."""
+    defines ``_route_events(events)`` instead of ``_evaluate(events)``)."""
     builder = ModuleBuilder(predicates, use_index=use_index, router=router)
     source = builder.build()
     return source, dict(builder.stats)

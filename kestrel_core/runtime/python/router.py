@@ -7,7 +7,7 @@ the python runtime runs, minus the predicate calls: the candidates are returned 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,32 +24,31 @@ class Router:
     """
 
     def __init__(self, predicates: Sequence[Predicate]) -> None:
+        from kestrel_core.runtime.python.compiled import namespace_for
+        from kestrel_core.runtime.python.module import generate
+
         self.predicates = list(predicates)
-        by_category: dict[str | None, list[int]] = {}
-        for p in self.predicates:
-            by_category.setdefault(p.category, []).append(p.id)
-        anywhere = by_category.pop(None, [])
-        self._by_category = {c: tuple(sorted(ids + anywhere)) for c, ids in by_category.items()}
-        self._anywhere = tuple(sorted(anywhere))
-        self.routed = 0
+        self.source, self.routes = generate(self.predicates, router=True)
+        namespace = namespace_for(self._fault)
+        exec(compile(self.source, "<kestrel router>", "exec"), namespace)
+        self._candidates: Callable[[Sequence[Event]], list[tuple[int, ...]]] = namespace[
+            "_route_events"
+        ]
+        self._counts: list[int] = namespace["_COUNTS"]
+        self.faults = 0
+
+    def _fault(self, where: str, exc: BaseException) -> None:
+        self.faults += 1
+
+    @property
+    def routed(self) -> int:
+        """Candidates handed out so far."""
+        return self._counts[0]
 
     def candidates(self, events: Sequence[Event]) -> list[tuple[int, ...]]:
         """Per event (in order), the ids of the predicates that may be true on it."""
-        out: list[tuple[int, ...]] = []
-        table, anywhere = self._by_category, self._anywhere
-        for e in events:
-            cats = e.categories
-            if len(cats) == 1:
-                found = table.get(cats[0], anywhere)
-            else:
-                ids = set(anywhere)
-                for c in cats:
-                    ids.update(table.get(c, ()))
-                found = tuple(sorted(ids))
-            self.routed += len(found)
-            out.append(found)
-        return out
+        return self._candidates(events)
 
     def stats(self) -> dict[str, Any]:
-        """How many candidates were handed out in all."""
-        return {"candidates": self.routed}
+        """How many candidates were handed out in all, and how the predicates are routed."""
+        return {"candidates": self.routed, **self.routes}
