@@ -147,4 +147,4 @@ def test_source_lists_generated_code_and_packages() -> None:
         [("r", ir.Query(ir.EventQuery(None, ir.Compare("==", ir.Field(("a",)), ir.Literal(1)))))],
     )
     text = LuaRuntime().source(preds, None)
-    assert "lua package" in text and "return function(N, idx, C, hits, nh, pid)" in text
+    assert "lua package" in text and "return function(lo, hi, idx, C, hits, nh, pid)" in text

@@ -108,7 +108,10 @@ class LuaGenerator:
     # -- entry points -------------------------------------------------------------------------
 
     def predicate(self, pred: ir.Predicate) -> str:
-        """The Lua chunk for ``pred``: ``return function(N, idx, C, hits, nh, pid) ... end``."""
+        """The Lua chunk for ``pred``: ``return function(lo, hi, idx, C, hits, nh, pid) ... end``,
+        which evaluates the events ``idx[lo..hi]`` (the events of its category, or the routed
+        events it is a candidate for) and returns the new hit count. The columns it reads are
+        left in :attr:`columns`."""
         self.consts, self.columns = [], set()
         try:
             cond = self.truth(pred.condition).t
@@ -117,16 +120,12 @@ class LuaGenerator:
         cols = sorted(self.columns)
         loads = "".join(f"  local c{c} = C[{c}]\n" for c in cols)
         vals = "".join(f"    local v{c} = c{c}[i]\n" for c in cols)
-        if pred.category is None:
-            loop = "  for i = 1, N do\n"
-        else:
-            loop = "  for j = 1, #idx do\n    local i = idx[j]\n"
         return (
             HEADER
             + "".join(self.consts)
-            + "return function(N, idx, C, hits, nh, pid)\n"
+            + "return function(lo, hi, idx, C, hits, nh, pid)\n"
             + loads
-            + loop
+            + "  for j = lo, hi do\n    local i = idx[j]\n"
             + vals
             + f"    if {cond} then\n"
             + "      nh = nh + 1; hits[nh] = i; nh = nh + 1; hits[nh] = pid\n"

@@ -3,27 +3,31 @@
 Per batch the host builds one Lua table per needed field (``C[cid][i]`` is the value of the field
 for event ``i``, 1-based; a missing field is simply absent, i.e. ``nil``), lowercased copies made
 with ``str.lower`` for case-insensitive uses, and one index list per event category
-(``IDX[k]``: the events that belong to category ``k``). A field is only read for the events of
-the categories whose predicates use it.
+(``IDX[k]``: the events that belong to category ``k``; ``IDX[0]``: every event). A field is
+only read for the events of the categories whose predicates use it. A routed batch
+(:meth:`ColumnPlan.build_rows`) holds only the events that have candidates, and each event's
+fields are read only for the columns its candidates use.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from kestrel_core import ir
-from kestrel_core.events.fields import lookup
+from kestrel_core.events.fields import getter
 from kestrel_core.runtime.functions import to_string
 from kestrel_lua.luastr import MAX_EXACT_INT
 
 if TYPE_CHECKING:
     from kestrel_core.events.model import Event
 
-Getter = Callable[["Event"], Any]
+Getter = Callable[[Any], Any]
+#: Column sets whose field keys :meth:`ColumnPlan.build_rows` keeps before starting over.
+MAX_NEEDS = 1 << 14
 _SEG = re.compile(r"([^.\[\]]+)|\[(-?\d+)\]")
 
 
@@ -34,28 +38,21 @@ def parse_field(dotted: str) -> tuple[str | int, ...]:
     )
 
 
-def _getter(node: ir.Field | ir.EventTime) -> Getter:
+def _getter(node: ir.Field | ir.EventTime) -> Getter | None:
+    """The compiled getter of a field (over an event's fields); ``None`` for the event time."""
     if isinstance(node, ir.EventTime):
-        return lambda e: e.timestamp
-    path = node.path
-    if len(path) == 1 and isinstance(path[0], str):
-        key = path[0]
-
-        def get_top(e: Event) -> Any:
-            fields = e.fields
-            return fields.get(key) if type(fields) is dict else lookup(fields, path)
-
-        return get_top
-    return lambda e: lookup(e.fields, path)
+        return None
+    return getter(node.path)
 
 
 @attrs.define
 class Column:
-    """One column of the batch: which value it holds and for which categories."""
+    """One column of the batch: which value it holds (``get`` reads it from an event's fields;
+    ``None``: the event time) and for which categories."""
 
     cid: int
     key: tuple[Any, ...]
-    get: Getter
+    get: Getter | None
     lower: bool
     categories: set[str | None] = attrs.Factory(set)
 
@@ -121,6 +118,7 @@ class ColumnPlan:
         self._by_key: dict[tuple[Any, ...], Column] = {}
         self.categories: dict[str, int] = {}
         self.current_category: str | None = None
+        self._raw_keys: dict[frozenset[int], tuple[tuple[Any, ...], ...]] = {}
 
     def category_key(self, category: str | None) -> int:
         """The ``IDX`` key of a category (0 for ``any``)."""
@@ -151,46 +149,84 @@ class ColumnPlan:
                 if k is not None:
                     idx.setdefault(k, []).append(i)
         everyone = range(1, len(events) + 1)
-        raw_cache: dict[tuple[Any, ...], dict[int, Any]] = {}
         raw_cats: dict[tuple[Any, ...], set[str | None]] = {}
         for col in self.columns:
             raw_cats.setdefault(col.key[:-1], set()).update(col.categories)
+        rows = {key: self._rows(c, idx, everyone) for key, c in raw_cats.items()}
+        cols = self._tables(events, self.columns, rows, values)
+        idx_tables: dict[int, Any] = {k: table_from(v) for k, v in idx.items()}
+        idx_tables[0] = table_from(list(everyone))
+        return table_from(cols), table_from(idx_tables)
+
+    def build_rows(
+        self, events: Sequence[Event], needs: Sequence[frozenset[int]], values: LuaValues
+    ) -> Any:
+        """The ``C`` Lua table of a routed batch: event ``i`` (1-based) gets a value in just the
+        columns ``needs[i - 1]`` (a field is read once per event for its raw and lowercased
+        columns alike)."""
+        wanted: set[int] = set().union(*{id(n): n for n in needs}.values())
+        rows: dict[tuple[Any, ...], list[int]] = {}
+        raw_keys = self._raw_keys
+        for i, need in enumerate(needs, 1):
+            keys = raw_keys.get(need)
+            if keys is None:
+                if len(raw_keys) >= MAX_NEEDS:
+                    raw_keys.clear()
+                keys = raw_keys[need] = tuple({self.columns[c - 1].key[:-1]: 0 for c in need})
+            for key in keys:
+                found = rows.get(key)
+                if found is None:
+                    rows[key] = [i]
+                else:
+                    found.append(i)
+        columns = [self.columns[cid - 1] for cid in sorted(wanted)]
+        return values.table_from(self._tables(events, columns, rows, values))
+
+    def _tables(
+        self,
+        events: Sequence[Event],
+        columns: Sequence[Column],
+        rows: Mapping[tuple[Any, ...], Sequence[int]],
+        values: LuaValues,
+    ) -> dict[int, Any]:
+        """Lua tables of ``columns``, each filled for the events ``rows[raw key]`` (1-based);
+        a raw and a lowercased column of one field share one read."""
+        table_from, convert = values.table_from, values.convert
+        raw_cache: dict[tuple[Any, ...], dict[int, Any]] = {}
         cols: dict[int, Any] = {}
-        convert = values.convert
-        for col in self.columns:
+        for col in columns:
             raw_key = col.key[:-1]
             raw = raw_cache.get(raw_key)
             if raw is None:
-                raw = self._read(col, raw_cats[raw_key], events, idx, everyone)
-                raw_cache[raw_key] = raw
+                raw = raw_cache[raw_key] = self._read(col, rows[raw_key], events)
             if col.lower:
-                data = {i: convert(_lower(v)) for i, v in raw.items()}
+                data = {
+                    i: v.lower() if type(v) is str else convert(_lower(v)) for i, v in raw.items()
+                }
             else:
-                data = {i: convert(v) for i, v in raw.items()}
+                data = {i: v if type(v) is str else convert(v) for i, v in raw.items()}
             cols[col.cid] = table_from(data)
-        idx_tables: dict[int, Any] = {k: table_from(v) for k, v in idx.items()}
-        idx_tables[0] = True
-        return table_from(cols), table_from(idx_tables)
+        return cols
 
-    def _read(
-        self,
-        col: Column,
-        categories: set[str | None],
-        events: Sequence[Event],
-        idx: dict[int, list[int]],
-        everyone: range,
-    ) -> dict[int, Any]:
-        get = col.get
+    def _rows(
+        self, categories: set[str | None], idx: dict[int, list[int]], everyone: range
+    ) -> Sequence[int]:
+        """The events (1-based) of ``categories``, all of them for ``None``."""
         if None in categories:
-            which: Sequence[int] | set[int] = everyone
-        else:
-            chosen: set[int] = set()
-            for c in categories:
-                chosen.update(idx.get(self.categories[c], ()))  # type: ignore[index]
-            which = sorted(chosen)
+            return everyone
+        chosen: set[int] = set()
+        for c in categories:
+            chosen.update(idx.get(self.categories[c], ()))  # type: ignore[index]
+        return sorted(chosen)
+
+    @staticmethod
+    def _read(col: Column, which: Iterable[int], events: Sequence[Event]) -> dict[int, Any]:
+        """The non-null values of ``col``'s field in the events ``which`` (1-based)."""
+        get = col.get
         out: dict[int, Any] = {}
         for i in which:
-            v = get(events[i - 1])
+            e = events[i - 1]
+            v = e.timestamp if get is None else get(e.fields)
             if v is not None:
                 out[i] = v
         return out

@@ -2,35 +2,55 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import attrs
+
+from kestrel_core import ir
 from kestrel_core.errors import CompileError
+from kestrel_core.runtime.python.router import Router
 from kestrel_lua.codegen import LuaGenerator
 from kestrel_lua.columns import ColumnPlan, LuaValues
 from kestrel_lua.host import HostCallbacks, Regexes
 from kestrel_lua.luastr import lua_str
+from kestrel_lua.routing import Plan, Planner
 from kestrel_lua.state import load_library, new_state
 
 if TYPE_CHECKING:
-    from kestrel_core import ir
     from kestrel_core.events.model import Event
+
+log = logging.getLogger(__name__)
 
 #: Trace limits raised so that a thousand generated loops stay compiled.
 JIT_OPTIONS = "jit.opt.start('maxtrace=20000', 'maxrecord=16000', 'maxside=400', 'maxmcode=131072')"
 
 
-def generate(predicates: Sequence[ir.Predicate]) -> tuple[ColumnPlan, Regexes, list[str], set[str]]:
-    """Generate the Lua chunk of every predicate: (plan, regexes, chunks, host-evaluated calls)."""
+@attrs.frozen
+class Generated:
+    """The generated Lua of a predicate set: its column plan, regexes, one chunk per predicate,
+    the column ids each predicate reads, and the functions evaluated on the host."""
+
+    plan: ColumnPlan
+    regexes: Regexes
+    chunks: list[str]
+    columns: list[frozenset[int]]
+    host_calls: set[str]
+
+
+def generate(predicates: Sequence[ir.Predicate]) -> Generated:
+    """Generate the Lua chunk of every predicate."""
     plan = ColumnPlan()
     regexes = Regexes()
     gen = LuaGenerator(plan, regexes.compile)
-    chunks = []
+    chunks, columns = [], []
     for pred in predicates:
         plan.current_category = pred.category
         plan.category_key(pred.category)
         chunks.append(gen.predicate(pred))
-    return plan, regexes, chunks, gen.host_calls
+        columns.append(frozenset(gen.columns))
+    return Generated(plan, regexes, chunks, columns, gen.host_calls)
 
 
 def render_source(predicates: Sequence[ir.Predicate], chunks: Sequence[str]) -> str:
@@ -44,12 +64,38 @@ def render_source(predicates: Sequence[ir.Predicate], chunks: Sequence[str]) -> 
     return "\n".join(out)
 
 
-class CompiledEql:
-    """Generated predicates of a rule set, evaluated a column batch at a time by one Lua call."""
+def _by_predicate(positions: Sequence[tuple[int, ...]]) -> tuple[list[int], list[int], list[int]]:
+    """Per-row candidates turned per predicate: ``(order, starts, rows)``, predicate
+    ``order[k]`` evaluating the rows ``rows[starts[k] - 1 : starts[k + 1] - 1]`` (all 1-based,
+    as ``K.run_routed`` reads them)."""
+    by_position: dict[int, list[int]] = {}
+    for r, found in enumerate(positions, 1):
+        for p in found:
+            have = by_position.get(p)
+            if have is None:
+                by_position[p] = [r]
+            else:
+                have.append(r)
+    order, starts, rows = list(by_position), [1], []
+    for p in order:
+        rows += by_position[p]
+        starts.append(len(rows) + 1)
+    return order, starts, rows
 
-    def __init__(self, predicates: Sequence[ir.Predicate]) -> None:
+
+class CompiledEql:
+    """Generated predicates of a rule set, evaluated a column batch at a time by one Lua call.
+
+    With ``routing`` (the default) the shared router picks each event's candidate predicates
+    and ``K.run_routed`` evaluates only those, on only the events that have any, whose fields
+    are read only for the columns the candidates need. Without it ``K.run`` runs every
+    predicate over the events of its category."""
+
+    def __init__(self, predicates: Sequence[ir.Predicate], routing: bool = True) -> None:
         self.predicates = list(predicates)
-        self.plan, regexes, self.chunks, self.host_functions = generate(self.predicates)
+        generated = generate(self.predicates)
+        self.plan, regexes = generated.plan, generated.regexes
+        self.chunks, self.host_functions = generated.chunks, generated.host_calls
         self.rt = new_state()
         self.rt.execute(JIT_OPTIONS)
         self.host = HostCallbacks(regexes)
@@ -71,18 +117,75 @@ class CompiledEql:
         table = self.rt.table_from
         self._P, self._ids, self._cats = table(functions), table(ids), table(cats)
         self.quarantine = table({})
-        self._run = self.lib.run
+        self._run, self._run_routed = self.lib.run, self.lib.run_routed
+        #: (event, predicate) evaluations asked for (unrouted: events x predicates)
+        self.evaluated = 0
+        self.routing = "off"
+        self.routing_faults = 0
+        self.planner = self._planner(generated.columns) if routing else None
+
+    def _planner(self, columns: Sequence[frozenset[int]]) -> Planner | None:
+        """The router over the predicates (by position); ``None`` (unrouted) if it fails."""
+        local = [
+            ir.Predicate(i, p.rule_id, p.step, p.category, p.condition)
+            for i, p in enumerate(self.predicates)
+        ]
+        try:
+            router = Router(local)
+        except Exception as exc:  # an unroutable set still runs, unrouted
+            log.warning("lua: routing is off for this rule set: %s", exc)
+            self.routing = f"off: {type(exc).__name__}: {exc}"
+            return None
+        self.routing = "on"
+        return Planner(router, [p.category for p in local], columns)
 
     def run(self, events: Sequence[Event]) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
         """Hits ``(event index, predicate id)`` (unsorted); faults ``(predicate id, message)``."""
         if not self.predicates or not events:
             return [], []
+        plan = self._plan(events)
+        if plan is not None:
+            return self._routed(events, plan)
+        self.evaluated += len(events) * len(self.predicates)
         columns, index = self.plan.build(events, self.values)
-        nh, hits, faults = self._run(
-            self._P, self._ids, self._cats, len(events), index, columns, self.quarantine
+        out = self._run(self._P, self._ids, self._cats, index, columns, self.quarantine)
+        return self._results(range(len(events)), *out)
+
+    def _plan(self, events: Sequence[Event]) -> Plan | None:
+        """The routed plan of a batch; ``None`` (evaluate unrouted) without routing or when the
+        router fails on the batch (counted in :attr:`routing_faults`)."""
+        if self.planner is None:
+            return None
+        try:
+            return self.planner.plan(events)
+        except Exception as exc:  # the batch is still evaluated, just unrouted
+            self.routing_faults += 1
+            self.routing = f"on; last fault: {type(exc).__name__}: {exc}"
+            return None
+
+    def _routed(
+        self, events: Sequence[Event], plan: Plan
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
+        """One ``K.run_routed`` call over the planned rows."""
+        self.evaluated += plan.evaluated
+        if not plan.rows:
+            return [], []
+        columns = self.plan.build_rows([events[e] for e in plan.rows], plan.columns, self.values)
+        order, starts, rows = _by_predicate(plan.positions)
+        table = self.rt.table_from
+        out = self._run_routed(
+            self._P, self._ids, table(order), table(starts), table(rows), columns, self.quarantine
         )
+        return self._results(plan.rows, *out)
+
+    @staticmethod
+    def _results(
+        rows: Sequence[int], nh: Any, hits: Any, faults: Any
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
+        """Hits as (event index, predicate id), the Lua row ``r`` being event ``rows[r - 1]``;
+        faults as (predicate id, message)."""
         nh = int(nh)
-        out = [(int(hits[k]) - 1, int(hits[k + 1])) for k in range(1, nh + 1, 2)]
+        out = [(rows[int(hits[k]) - 1], int(hits[k + 1])) for k in range(1, nh + 1, 2)]
         flist = list(faults.values())
         return out, [(int(flist[k]), str(flist[k + 1])) for k in range(0, len(flist), 2)]
 

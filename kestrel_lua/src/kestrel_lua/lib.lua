@@ -377,17 +377,36 @@ function K.fn_modulo(ci, a, b) return arith("%", a, b) end
 
 -- Batch driver for generated code. P[p] evaluates predicate ids[p] over the batch; cats[p] is
 -- the key of the event index list it loops over (0: every event). Q marks quarantined ids.
-function K.run(P, ids, cats, N, IDX, C, Q)
+-- Each predicate P[p](lo, hi, idx, C, hits, nh, pid) evaluates the events idx[lo..hi] under
+-- pcall; a predicate that fails is charged one fault and skips the rest of its events.
+local function call(P, p, lo, hi, idx, C, hits, nh, pid, faults)
+  local ok, r = pcall(P[p], lo, hi, idx, C, hits, nh, pid)
+  if ok then return r end
+  faults[#faults + 1] = pid; faults[#faults + 1] = tostring(r)
+  return nh
+end
+
+-- Unrouted batch: every predicate over the events of its category (IDX[cats[p]]).
+function K.run(P, ids, cats, IDX, C, Q)
   local hits, nh, faults = {}, 0, {}
   for p = 1, #P do
     local pid = ids[p]
     if not Q[pid] then
       local idx = IDX[cats[p]]
-      if idx ~= nil then
-        local ok, r = pcall(P[p], N, idx, C, hits, nh, pid)
-        if ok then nh = r else faults[#faults + 1] = pid; faults[#faults + 1] = tostring(r) end
-      end
+      if idx ~= nil then nh = call(P, p, 1, #idx, idx, C, hits, nh, pid, faults) end
     end
+  end
+  return nh, hits, faults
+end
+
+-- Routed batch: predicate order[k] evaluates only the events it is a candidate for,
+-- rows[starts[k] .. starts[k + 1] - 1].
+function K.run_routed(P, ids, order, starts, rows, C, Q)
+  local hits, nh, faults = {}, 0, {}
+  for k = 1, #order do
+    local p = order[k]
+    local pid = ids[p]
+    if not Q[pid] then nh = call(P, p, starts[k], starts[k + 1] - 1, rows, C, hits, nh, pid, faults) end
   end
   return nh, hits, faults
 end

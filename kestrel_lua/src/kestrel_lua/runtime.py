@@ -34,9 +34,18 @@ def _package_ref(pred: ir.Predicate) -> str | None:
 
 
 class CompiledLua:
-    """A rule set compiled by the ``lua`` runtime (see :class:`LuaRuntime`)."""
+    """A rule set compiled by the ``lua`` runtime (see :class:`LuaRuntime`).
 
-    def __init__(self, predicates: Sequence[ir.Predicate], max_faults: int, limits: Limits) -> None:
+    The IR predicates are routed (see :class:`~kestrel_lua.engine.CompiledEql`) unless
+    ``routing`` is off; packages run on every event of their category."""
+
+    def __init__(
+        self,
+        predicates: Sequence[ir.Predicate],
+        max_faults: int,
+        limits: Limits,
+        routing: bool = True,
+    ) -> None:
         self.predicates = list(predicates)
         self.max_faults = max_faults
         self.limits = limits
@@ -48,12 +57,14 @@ class CompiledLua:
                 eql.append(pred)
             else:
                 self._package_preds.append(pred)
-        self.eql = CompiledEql(eql)
+        self.eql = CompiledEql(eql, routing)
+        self.package_evaluations = 0
         self.faults: Counter[int] = Counter()
         self.fault_kinds: Counter[str] = Counter()
         self.last_fault: dict[int, str] = {}
         self.quarantined: set[int] = set()
         self.evaluations = 0
+        self.events = 0
         self.batches = 0
         self.batch_errors = 0
         #: Captures of the last batch: (event index, predicate id) -> {name: value}.
@@ -93,6 +104,7 @@ class CompiledLua:
     def evaluate(self, events: Sequence[Event]) -> list[tuple[int, int]]:
         """Every (event index, predicate id) whose condition is true; never raises."""
         self.batches += 1
+        self.events += len(events)
         self.evaluations += len(events) * len(self.predicates)
         self.captures, self.emitted = {}, []
         hits: list[tuple[int, int]] = []
@@ -117,6 +129,7 @@ class CompiledLua:
         index = [i for i, e in enumerate(events) if cat is None or cat in e.categories]
         if not index:
             return []
+        self.package_evaluations += len(index)
         try:
             result = package.run([events[i] for i in index])
         except PackageFault as fault:
@@ -138,6 +151,10 @@ class CompiledLua:
             )
         return [(index[j], pred.id) for j in result.hits]
 
+    def _evaluated(self) -> int:
+        """(event, predicate) evaluations: routed candidates plus package events."""
+        return self.eql.evaluated + self.package_evaluations
+
     def stats(self) -> dict[str, Any]:
         """Counters: evaluations, faults, quarantined predicates, host calls, memory."""
         return {
@@ -146,6 +163,10 @@ class CompiledLua:
             "packages": len(self._package_preds),
             "batches": self.batches,
             "evaluations": self.evaluations,
+            "predicates_evaluated": self._evaluated(),
+            "predicates_per_event": round(self._evaluated() / max(1, self.events), 3),
+            "routing": self.eql.routing,
+            "routing_faults": self.eql.routing_faults,
             "faults": sum(self.faults.values()),
             "faults_by_kind": dict(self.fault_kinds),
             "faults_by_predicate": dict(self.faults),
@@ -163,7 +184,8 @@ class LuaRuntime:
 
     Options: ``max_faults`` (a predicate is quarantined after this many faults, default 3),
     ``memory_limit`` (bytes per package state, default 64 MiB), ``instructions_per_event`` and
-    ``instructions_init`` (package instruction budgets).
+    ``instructions_init`` (package instruction budgets), ``routing`` (evaluate only each
+    event's candidate predicates, default on).
     """
 
     name = "lua"
@@ -174,9 +196,11 @@ class LuaRuntime:
         memory_limit: int = 64 << 20,
         instructions_per_event: int = 200_000,
         instructions_init: int = 10_000_000,
+        routing: bool | str = True,
         **_: Any,
     ) -> None:
         self.max_faults = int(max_faults)
+        self.routing = str(routing).lower() not in ("false", "off", "no", "0")
         self.limits = Limits(
             memory=int(memory_limit),
             instructions_per_event=int(instructions_per_event),
@@ -185,13 +209,12 @@ class LuaRuntime:
 
     def compile(self, predicates: Sequence[ir.Predicate], schema: Schema | None) -> CompiledLua:
         """Compile the whole set: one Lua state for the IR, one sandbox per package."""
-        return CompiledLua(predicates, self.max_faults, self.limits)
+        return CompiledLua(predicates, self.max_faults, self.limits, self.routing)
 
     def source(self, predicates: Sequence[ir.Predicate], schema: Schema | None) -> str:
         """The generated Lua of the IR predicates; packages are listed by directory."""
         eql = [p for p in predicates if _package_ref(p) is None]
-        _, _, chunks, _ = generate(eql)
-        out = [render_source(eql, chunks)]
+        out = [render_source(eql, generate(eql).chunks)]
         for p in predicates:
             ref = _package_ref(p)
             if ref is not None:

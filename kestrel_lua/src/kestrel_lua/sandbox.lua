@@ -302,7 +302,12 @@ local function stop(ok, err)
   tripped = false
   if was then return "budget", BUDGET end
   if ok then return nil end
-  if err == MEMORY then return "memory", err end
+  if err == MEMORY then
+    -- LuaJIT has no emergency collection: free the failed call's garbage now, or the host's
+    -- next (unprotected) allocation in this state could hit the cap and abort the process.
+    collectgarbage("collect")
+    return "memory", err
+  end
   if type(err) ~= "string" then return "error", "error object of type " .. type(err) end
   return "error", err
 end

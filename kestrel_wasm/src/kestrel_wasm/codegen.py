@@ -93,6 +93,8 @@ class Generated:
     regexes: list[tuple[str, bool]]
     host_predicates: dict[int, str]
     wasm_predicates: list[int]
+    #: per wasm predicate, the column indexes its code reads
+    predicate_columns: dict[int, tuple[int, ...]] = attrs.Factory(dict)
 
 
 class WatGenerator(FunctionsMixin):
@@ -113,6 +115,7 @@ class WatGenerator(FunctionsMixin):
         self.funcs: list[str] = []
         self.fn = Func()
         self._labels = 0
+        self._used: set[int] = set()
 
     # ---- module ----------------------------------------------------------------------------
 
@@ -120,6 +123,7 @@ class WatGenerator(FunctionsMixin):
         """The module for ``predicates`` (ids must be dense 0..n-1 in order)."""
         host: dict[int, str] = {}
         wasm: list[int] = []
+        used: dict[int, tuple[int, ...]] = {}
         for pred in predicates:
             if isinstance(pred.condition, ir.External):
                 raise CompileError(
@@ -128,6 +132,7 @@ class WatGenerator(FunctionsMixin):
                 )
             saved = (len(self.elems), len(self.funcs), dict(self.columns))
             self.fn = Func()
+            self._used = set()
             try:
                 body = self.cond(pred.condition)
             except Defer as exc:
@@ -143,6 +148,7 @@ class WatGenerator(FunctionsMixin):
             locals_ = " ".join(self.fn.locals)
             self.funcs.append(f"(func $p{pred.id} (param $e i32) (result i32) {locals_}\n{body})")
             wasm.append(pred.id)
+            used[pred.id] = tuple(sorted(self._used))
         for pred in predicates:
             if pred.category is not None and pred.id in wasm:
                 self.categories.setdefault(pred.category, len(self.categories))
@@ -160,13 +166,20 @@ class WatGenerator(FunctionsMixin):
             f"  (global $lit_true i64 (i64.const {true_bits}))",
             f"  (global $lit_false i64 (i64.const {false_bits}))",
             resources.files("kestrel_wasm").joinpath("prelude.wat").read_text("utf-8"),
-            f"  (table $fns {len(self.elems)} funcref)",
+            f"  (table $fns {len(self.elems) + len(predicates)} funcref)",
+            "  (type $predfn (func (param i32) (result i32)))",
+            "  (func $never (param $e i32) (result i32) (i32.const 0))",
         ]
         if self.elems:
             names = " ".join(f"$f{i}" for i in range(len(self.elems)))
             parts.append(f"  (elem (i32.const 0) func {names})")
+        if predicates:
+            compiled = set(wasm)
+            names = " ".join(f"$p{p.id}" if p.id in compiled else "$never" for p in predicates)
+            parts.append(f"  (elem (i32.const {len(self.elems)}) func {names})")
         parts += self.elems + self.funcs
         parts.append(self.main(predicates, wasm, batch, cat_words))
+        parts.append(self.routed(max(1, len(wasm))))
         parts += [self.data.segment(), ")"]
         return Generated(
             wat="\n".join(parts),
@@ -175,6 +188,7 @@ class WatGenerator(FunctionsMixin):
             regexes=sorted(self.regexes, key=self.regexes.__getitem__),
             host_predicates=host,
             wasm_predicates=wasm,
+            predicate_columns=used,
         )
 
     def main(
@@ -185,13 +199,8 @@ class WatGenerator(FunctionsMixin):
         calls = []
         for pid in wasm:
             pred = predicates[pid]
-            call = (
-                f"(local.set $t (call $p{pid} (local.get $e)))\n"
-                f"(if (i32.and (local.get $t) (i32.const 1)) (then\n"
-                f"  (i32.store (local.get $o) (local.get $e))\n"
-                f"  (i32.store offset=4 (local.get $o) (i32.or (i32.const {pid})"
-                f" (i32.shl (i32.shr_u (local.get $t) (i32.const 1)) (i32.const 31))))\n"
-                f"  (local.set $o (i32.add (local.get $o) (i32.const 8)))))"
+            call = f"(local.set $t (call $p{pid} (local.get $e)))\n" + self._hit(
+                f"(i32.const {pid})"
             )
             if pred.category is not None:
                 cid = self.categories[pred.category]
@@ -204,8 +213,68 @@ class WatGenerator(FunctionsMixin):
             calls.append(call)
         body = "\n".join(calls)
         per_event = max(1, len(wasm))
-        return f"""(func (export "kestrel_eval_batch") (param $start i32) (result i32)
+        return self._event_loop(
+            '"kestrel_eval_batch") (param $start i32',
+            f"(i32.const {per_event * 8})",
+            f"""(local.set $c (i32.add (i32.load (i32.const {h.cats_ptr}))
+      (i32.mul (local.get $e) (i32.const {words * 8}))))
+{body}""",
+        )
+
+    def routed(self, most: int) -> str:
+        """``kestrel_eval_routed(start, starts, cands) -> hits``: per event from ``start`` only
+        its candidate predicates (``layout.routes``), each through the function table (slot
+        ``len(elems) + id``). An event needs room for ``most`` hits or for its candidates,
+        whichever is fewer."""
+        fuse = (
+            f"(i32.shl (select (local.get $m) (i32.const {most}) (i32.lt_u (local.get $m)"
+            f" (i32.const {most}))) (i32.const 3))"
+        )
+        body = f"""(local.set $k (i32.load (i32.add (local.get $starts)
+      (i32.shl (local.get $e) (i32.const 2)))))
+    (block $cdone (loop $cnext
+      (br_if $cdone (i32.ge_u (local.get $k) (local.get $kend)))
+      (local.set $p (i32.load (i32.add (local.get $cands) (i32.shl (local.get $k) (i32.const 2)))))
+      (local.set $t (call_indirect $fns (type $predfn) (local.get $e)
+        (i32.add (local.get $p) (i32.const {len(self.elems)}))))
+      {self._hit("(local.get $p)")}
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $cnext)))"""
+        count = """(local.set $kend (i32.load (i32.add (local.get $starts)
+      (i32.shl (i32.add (local.get $e) (i32.const 1)) (i32.const 2)))))
+    (local.set $m (i32.sub (local.get $kend) (i32.load (i32.add (local.get $starts)
+      (i32.shl (local.get $e) (i32.const 2))))))"""
+        return self._event_loop(
+            '"kestrel_eval_routed") (param $start i32) (param $starts i32) (param $cands i32',
+            fuse,
+            body,
+            "(local $k i32) (local $kend i32) (local $m i32) (local $p i32)",
+            count,
+        )
+
+    @staticmethod
+    def _hit(pid: str) -> str:
+        """Append ``(e, pid | defer << 31)`` to the output when the truth value ``$t`` is true
+        (1) or defer (3)."""
+        return (
+            f"(if (i32.and (local.get $t) (i32.const 1)) (then\n"
+            f"  (i32.store (local.get $o) (local.get $e))\n"
+            f"  (i32.store offset=4 (local.get $o) (i32.or {pid}"
+            f" (i32.shl (i32.shr_u (local.get $t) (i32.const 1)) (i32.const 31))))\n"
+            f"  (local.set $o (i32.add (local.get $o) (i32.const 8)))))"
+        )
+
+    @staticmethod
+    def _event_loop(
+        signature: str, room: str, body: str, extra_locals: str = "", before: str = ""
+    ) -> str:
+        """An exported batch entry: sets up the header state, then runs ``body`` per event from
+        ``$start`` while the output area has ``room`` bytes left, recording progress in the
+        header at every event boundary (so that a trap loses one event only)."""
+        h = layout.Header()
+        return f"""(func (export {signature}) (result i32)
   (local $e i32) (local $n i32) (local $o i32) (local $end i32) (local $c i32) (local $t i32)
+  {extra_locals}
   (global.set $str_base (i64.extend_i32_u (i32.load (i32.const {h.str_base}))))
   (global.set $list_base (i64.extend_i32_u (i32.load (i32.const {h.list_base}))))
   (local.set $n (i32.load (i32.const {h.n_events})))
@@ -215,13 +284,12 @@ class WatGenerator(FunctionsMixin):
   (local.set $e (local.get $start))
   (block $done (loop $next
     (br_if $done (i32.ge_u (local.get $e) (local.get $n)))
-    (br_if $done (i32.gt_u (i32.add (local.get $o) (i32.const {per_event * 8})) (local.get $end)))
+    {before}
+    (br_if $done (i32.gt_u (i32.add (local.get $o) {room}) (local.get $end)))
     (i32.store (i32.const {h.cur_event}) (local.get $e))
     (i32.store (i32.const {h.out_used}) (local.get $o))
     (global.set $scratch (global.get $scratch_base))
-    (local.set $c (i32.add (i32.load (i32.const {h.cats_ptr}))
-      (i32.mul (local.get $e) (i32.const {words * 8}))))
-{body}
+    {body}
     (local.set $e (i32.add (local.get $e) (i32.const 1)))
     (br $next)))
   (i32.store (i32.const {h.cur_event}) (local.get $e))
@@ -293,8 +361,10 @@ class WatGenerator(FunctionsMixin):
         raise CompileError(f"unsupported literal {value!r}")
 
     def column(self, path: tuple[str | int, ...], lower: bool) -> int:
-        """The column index of a field (and case)."""
-        return self.columns.setdefault((path, lower), len(self.columns))
+        """The column index of a field (and case), noted as read by the current predicate."""
+        index = self.columns.setdefault((path, lower), len(self.columns))
+        self._used.add(index)
+        return index
 
     def field_value(self, expr: ir.Field, lower: bool = False) -> str:
         """A field load: the event's cell of the field's column (lowercased column if asked)."""

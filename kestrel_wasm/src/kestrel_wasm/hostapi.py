@@ -26,6 +26,7 @@ out-of-bounds pointer traps (counted as a fault of the package).
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -37,6 +38,8 @@ from kestrel_core.runtime.patterns import compile_regex, wildcard_to_re2
 from kestrel_wasm.manifest import parse_field
 
 MISSING_I64 = -(2**63)
+#: Memoized ``re_match`` results kept per module before the memo starts over.
+MAX_MATCHES = 1 << 16
 MISSING_U64 = 2**64 - 1
 #: name -> (parameter types, result types); "i" is i32, "I" is i64.
 SIGNATURES: dict[str, tuple[str, str]] = {
@@ -70,12 +73,34 @@ class HostContext:
         self.events: Sequence[Event] = ()
         self.emitted: list[tuple[int, bytes]] = []
         self.current = -1
+        #: (base address, length) of the memory while it cannot move (see :meth:`pin`)
+        self.pinned: tuple[int, int] | None = None
+        self._matches: dict[tuple[int, bytes], int] = {}
+
+    def pin(self) -> None:
+        """Note where the memory lives for the coming call: only for a module that never grows
+        its memory (the generated ones), so that the address and length stay valid."""
+        assert self.memory is not None and self.store is not None
+        base = ctypes.addressof(self.memory.data_ptr(self.store).contents)
+        self.pinned = (base, self.memory.data_len(self.store))
+
+    def unpin(self) -> None:
+        """Back to asking wasmtime for the memory's address and length on every access."""
+        self.pinned = None
 
     def _bytes(self, ptr: int, length: int) -> bytes:
-        assert self.memory is not None and self.store is not None
-        if ptr < 0 or length < 0 or ptr + length > self.memory.data_len(self.store):
+        """A copy of ``length`` bytes at ``ptr``, bounds-checked (read straight from the memory's
+        base address: ``Memory.read`` builds a new ctypes array type per length, which costs
+        more than the regex match it feeds)."""
+        if self.pinned is None:
+            self.pin()
+            base, size = self.pinned  # type: ignore[misc]
+            self.pinned = None
+        else:
+            base, size = self.pinned
+        if ptr < 0 or length < 0 or ptr + length > size:
             raise wasmtime.Trap(f"pointer [{ptr}, {ptr + length}) out of linear memory")
-        return bytes(self.memory.read(self.store, ptr, ptr + length))
+        return ctypes.string_at(base + ptr, length)
 
     def _field(self, field_id: int, handle: int) -> Any:
         if not (0 <= field_id < len(self.paths) and 0 <= handle < len(self.events)):
@@ -114,11 +139,18 @@ class HostContext:
         return len(raw)
 
     def re_match(self, pattern_id: int, ptr: int, length: int) -> int:
-        """Whole-string match of a pattern compiled at load time."""
+        """Whole-string match of a pattern compiled at load time (results are memoized: the
+        same texts come back event after event)."""
         if not 0 <= pattern_id < len(self.matchers):
             return -1
-        text = self._bytes(ptr, length).decode("utf-8", "surrogatepass")
-        return int(self.matchers[pattern_id](text))
+        key = (pattern_id, self._bytes(ptr, length))
+        found = self._matches.get(key)
+        if found is None:
+            if len(self._matches) >= MAX_MATCHES:
+                self._matches.clear()
+            text = key[1].decode("utf-8", "surrogatepass")
+            found = self._matches[key] = int(self.matchers[pattern_id](text))
+        return found
 
     def glob_match(self, pat_ptr: int, pat_len: int, ptr: int, length: int) -> int:
         """EQL wildcard match of the whole string."""

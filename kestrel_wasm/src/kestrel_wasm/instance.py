@@ -9,7 +9,7 @@ nothing is rebuilt per event or per batch.
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import wasmtime
@@ -93,8 +93,11 @@ class BatchModule(Guarded):
         n_predicates: int,
         entry: str = "kestrel_eval_batch",
         quarantine: bool = True,
+        fixed_memory: bool = False,
     ) -> None:
         super().__init__(name, engine, quarantine)
+        #: the module never grows its memory (generated code): host calls may pin its address
+        self.fixed_memory = fixed_memory
         self.ctx = HostContext((), regexes)
         self.store, instance = _instantiate(engine, wasm, self.ctx, ["re_match"])
         exports = instance.exports(self.store)
@@ -104,6 +107,9 @@ class BatchModule(Guarded):
         if not isinstance(base, wasmtime.Global):
             raise ModuleFault("the module does not export the global 'batch_base'")
         self.func = func
+        routed = exports.get("kestrel_eval_routed")
+        #: the routed entry of a generated rule set (packages built before routing lack it)
+        self.routed = routed if isinstance(routed, wasmtime.Func) else None
         self.memory = self.ctx.memory
         self.base = int(base.value(self.store))
         self.encoder = layout.BatchEncoder(self.base, columns, categories, n_predicates)
@@ -116,13 +122,28 @@ class BatchModule(Guarded):
             self.memory.grow(self.store, (size - have + 65535) // 65536)
 
     def evaluate(
-        self, events: Sequence[Event]
+        self,
+        events: Sequence[Event],
+        subsets: Sequence[layout.ColumnSubset] | None = None,
+        candidates: Sequence[Sequence[int]] | None = None,
     ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-        """(hits, deferred) over the batch; faults are recorded and the event skipped."""
+        """(hits, deferred) over the batch; faults are recorded and the event skipped.
+
+        With ``candidates`` (per event, the predicate ids to evaluate, ascending) only those run,
+        through ``kestrel_eval_routed``; ``subsets`` (per event) limits the fields marshalled."""
         if self.quarantined or not events:
             return [], []
         assert self.memory is not None
-        header, batch, out_at, _cap = self.encoder.encode(events)
+        header, batch, out_at, _cap = self.encoder.encode(events, subsets)
+        call = self._call_all
+        if candidates is not None:
+            if self.routed is None:
+                raise ModuleFault(f"{self.name} has no kestrel_eval_routed export")
+            at = layout.align(len(batch), 16)
+            starts = self.base + at
+            cands = starts + 4 * (len(events) + 1)
+            batch = batch + bytes(at - len(batch)) + layout.routes(candidates)
+            call = self._caller(self.routed, starts, cands)
         try:
             self._ensure(self.base + len(batch))
         except wasmtime.WasmtimeError as exc:
@@ -130,15 +151,28 @@ class BatchModule(Guarded):
             return [], []
         self.memory.write(self.store, header, layout.HEADER)
         self.memory.write(self.store, batch, self.base)
+        if self.fixed_memory:
+            self.ctx.pin()
+        try:
+            return self._run(call, len(events), out_at)
+        finally:
+            self.ctx.unpin()
+
+    def _run(
+        self, call: Callable[[int], None], n: int, out_at: int
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """Call the entry from event 0 until the batch is done, resuming after a full output
+        area or a fault; (hits, deferred)."""
+        assert self.memory is not None
         hits: list[tuple[int, int]] = []
         deferred: list[tuple[int, int]] = []
         h = layout.Header()
-        start, n = 0, len(events)
+        start = 0
         while start < n and not self.quarantined:
             self.engine.arm(self.store, n - start)
             self.calls += 1
             try:
-                self.func(self.store, start)
+                call(start)
                 faulted = False
             except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
                 self.fault(exc)
@@ -157,6 +191,15 @@ class BatchModule(Guarded):
                         hits.append((raw[k], pid))
             start = cur + 1 if faulted else cur
         return hits, deferred
+
+    def _call_all(self, start: int) -> None:
+        self.func(self.store, start)
+
+    def _caller(self, func: wasmtime.Func, starts: int, cands: int) -> Callable[[int], None]:
+        def call(start: int) -> None:
+            func(self.store, start, starts, cands)
+
+        return call
 
 
 class V1Package(Guarded):

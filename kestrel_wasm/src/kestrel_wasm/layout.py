@@ -11,11 +11,13 @@ batch module::
     [scratch, +1 MiB)      per-event scratch (concat, substring results), reset per event
     [batch_base, ...)      the batch, written by the host before each call:
         columns            per column n_events cells of 16 bytes: tag i32, pad, bits i64
+                           (routed batches: columns no event needs share one null column)
         time column        EventTime cells
         categories         per event ``words`` i64 bitset words
         output             out_cap (event index, predicate id | defer << 31) i32 pairs
         list area          cells of list elements (a list cell: offset | count << 32)
         string area        UTF-8 bytes (a string cell: offset | length << 32)
+        routes             routed batches only: candidate offsets and ids (:func:`routes`)
 
 String and list cells hold offsets relative to their areas; the module's ``$cell`` rebases them.
 """
@@ -23,10 +25,14 @@ String and list cells hold offsets relative to their areas; the module's ``$cell
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping, Sequence
+import sys
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from kestrel_core.events.fields import lookup
+import attrs
+
+from kestrel_core.events.fields import getter
 from kestrel_core.events.model import Event
 
 HEADER = 64
@@ -37,7 +43,10 @@ CELL = 16
 NULL, BOOL, INT, FLOAT, STR, LIST, OTHER, DEFER = range(8)
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 TIME_PATH: tuple[str | int, ...] = ("\0time",)
+#: Column subsets an encoder keeps before its cache starts over.
+MAX_SUBSETS = 1 << 14
 
+_SCALARS = frozenset({str, int, bool, float})
 _cell = struct.Struct("<iiq")
 _str = struct.Struct("<iiII")
 _f64 = struct.Struct("<d")
@@ -76,6 +85,32 @@ class Header:
         return HEADER + cls.SIZE + 4 * column
 
 
+@attrs.frozen
+class ColumnSubset:
+    """The columns written for an event: top-level names (read with ``dict.get``, what
+    ``lookup`` does for a one-segment path) and the compiled getters of nested paths, each with
+    its column indexes (raw and lowercased), and whether the event time column is written."""
+
+    top: tuple[tuple[str, tuple[int, ...]], ...]
+    nested: tuple[tuple[Callable[[Any], Any], tuple[int, ...]], ...]
+    time: bool
+    columns: frozenset[int]
+
+
+def routes(candidates: Sequence[Sequence[int]]) -> bytes:
+    """The routing arrays of ``kestrel_eval_routed``: ``n + 1`` i32 offsets (event ``e``'s
+    candidates are ``cands[starts[e]:starts[e + 1]]``) followed by the i32 candidate ids."""
+    starts = array("i", [0])
+    cands = array("i")
+    for ids in candidates:
+        cands.extend(ids)
+        starts.append(len(cands))
+    if sys.byteorder != "little":  # pragma: no cover - wasm memory is little-endian
+        starts.byteswap()
+        cands.byteswap()
+    return starts.tobytes() + cands.tobytes()
+
+
 class BatchEncoder:
     """Writes batches for one module: its columns ((path, lowercased) pairs) and categories."""
 
@@ -91,68 +126,94 @@ class BatchEncoder:
         self.cat_bits = {c: 1 << i for i, c in enumerate(categories)}
         self.words = max(1, (len(categories) + 63) // 64)
         self.n_predicates = max(1, n_predicates)
-        # Top-level names are read with dict.get (what lookup does for a one-segment path).
-        self._top: dict[str, list[int]] = {}
-        self._nested: list[tuple[int, tuple[str | int, ...]]] = []
-        for index, (path, _lower) in enumerate(self.columns):
+        self.time_col = next((i for i, (p, _) in enumerate(self.columns) if p == TIME_PATH), None)
+        self._subsets: dict[frozenset[int], ColumnSubset] = {}
+        self.full = self.subset(range(len(self.columns)))
+
+    def subset(self, indexes: Iterable[int]) -> ColumnSubset:
+        """How to write only the columns ``indexes`` of an event (the others stay null);
+        cached per set of columns."""
+        key = frozenset(indexes)
+        found = self._subsets.get(key)
+        if found is None:
+            if len(self._subsets) >= MAX_SUBSETS:
+                self._subsets.clear()
+            found = self._subsets[key] = self._subset(key)
+        return found
+
+    def _subset(self, columns: frozenset[int]) -> ColumnSubset:
+        top: dict[str, list[int]] = {}
+        nested: dict[tuple[str | int, ...], list[int]] = {}
+        time = False
+        for index in sorted(columns):
+            path = self.columns[index][0]
             if path == TIME_PATH:
-                continue
-            if len(path) == 1 and isinstance(path[0], str):
-                self._top.setdefault(path[0], []).append(index)
+                time = True
+            elif len(path) == 1 and isinstance(path[0], str):
+                top.setdefault(path[0], []).append(index)
             else:
-                self._nested.append((index, path))
+                nested.setdefault(path, []).append(index)
+        return ColumnSubset(
+            tuple((k, tuple(v)) for k, v in top.items()),
+            tuple((getter(path), tuple(v)) for path, v in nested.items()),
+            time,
+            columns,
+        )
 
     def out_cap(self, n_events: int) -> int:
         """Output pairs per call: room for at least a few events' worth of hits."""
         return max(4096, 4 * self.n_predicates)
 
-    def encode(self, events: Sequence[Event]) -> tuple[bytes, bytes, int, int]:
-        """(header bytes for :data:`HEADER`, batch bytes for ``base``, output address, capacity)."""
+    def slots(self, n: int, subsets: Sequence[ColumnSubset] | None) -> list[int]:
+        """Byte offset of each column's cells in the batch. Only the columns some event of the
+        batch writes get cells of their own; all others share one column of null cells."""
+        if subsets is None:
+            return [i * n * CELL for i in range(len(self.columns))]
+        used: set[int] = set()
+        for sub in {id(sub): sub for sub in subsets}.values():
+            used |= sub.columns
+        null = len(used) * n * CELL
+        out = [null] * len(self.columns)
+        for k, i in enumerate(sorted(used)):
+            out[i] = k * n * CELL
+        return out
+
+    def encode(
+        self, events: Sequence[Event], subsets: Sequence[ColumnSubset] | None = None
+    ) -> tuple[bytes, bytes, int, int]:
+        """(header bytes for :data:`HEADER`, batch bytes for ``base``, output address, capacity).
+
+        ``subsets``: per event, the columns to write (default: all of them)."""
         n = len(events)
         ncols = len(self.columns)
-        cols_at = 0
-        cats_at = cols_at + ncols * n * CELL
+        slots = self.slots(n, subsets)
+        cats_at = (max(slots, default=0) + n * CELL) if ncols else 0
         out_at = align(cats_at + n * self.words * 8, 16)
         cap = self.out_cap(n)
         list_at = out_at + cap * 8
         buf = bytearray(list_at)
         lists = bytearray()
         strings = bytearray()
-        time_col = next((i for i, (p, _) in enumerate(self.columns) if p == TIME_PATH), None)
+        time_col, full, put = self.time_col, self.full, self._put
+        lower = [lowered for _path, lowered in self.columns]
         for e, event in enumerate(events):
+            sub = full if subsets is None else subsets[e]
             fields = event.fields
-            if isinstance(fields, Mapping):
-                for name, indexes in self._top.items():
+            at = e * CELL
+            if type(fields) is dict or isinstance(fields, Mapping):
+                for name, indexes in sub.top:
                     value = fields.get(name)
                     if value is not None:
                         for i in indexes:
-                            self._put(
-                                buf,
-                                cols_at + (i * n + e) * CELL,
-                                value,
-                                self.columns[i][1],
-                                lists,
-                                strings,
-                            )
-            for i, path in self._nested:
-                value = lookup(fields, path)
+                            put(buf, slots[i] + at, value, lower[i], lists, strings)
+            for get, indexes in sub.nested:
+                value = get(fields)
                 if value is not None:
-                    self._put(
-                        buf, cols_at + (i * n + e) * CELL, value, self.columns[i][1], lists, strings
-                    )
-            if time_col is not None and event.timestamp is not None:
-                self._put(
-                    buf, cols_at + (time_col * n + e) * CELL, event.timestamp, False, lists, strings
-                )
-            bits = 0
-            for category in event.categories:
-                bits |= self.cat_bits.get(category, 0)
-            for w in range(self.words):
-                _q.pack_into(
-                    buf,
-                    cats_at + (e * self.words + w) * 8,
-                    _signed((bits >> (64 * w)) & (2**64 - 1)),
-                )
+                    for i in indexes:
+                        put(buf, slots[i] + at, value, lower[i], lists, strings)
+            if sub.time and event.timestamp is not None:
+                put(buf, slots[time_col] + at, event.timestamp, False, lists, strings)  # type: ignore[index]
+            self._categories(buf, cats_at + e * self.words * 8, event)
         str_at = list_at + len(lists)
         b = self.base
         header = struct.pack(
@@ -163,18 +224,29 @@ class BatchEncoder:
             0,
             b + out_at,
             b + cats_at,
-            b + cols_at + (time_col or 0) * n * CELL,
+            b + (slots[time_col] if time_col is not None else 0),
             b + str_at,
             b + list_at,
             ncols,
-            *[b + cols_at + i * n * CELL for i in range(ncols)],
+            *[b + slot for slot in slots],
         )
         return header, bytes(buf) + bytes(lists) + bytes(strings), b + out_at, cap
+
+    def _categories(self, buf: bytearray, at: int, event: Event) -> None:
+        bits = 0
+        for category in event.categories:
+            bits |= self.cat_bits.get(category, 0)
+        for w in range(self.words):
+            _q.pack_into(buf, at + w * 8, _signed((bits >> (64 * w)) & (2**64 - 1)))
 
     def _put(
         self, buf: bytearray, at: int, value: Any, lower: bool, lists: bytearray, strings: bytearray
     ) -> None:
-        if type(value) is list:
+        kind = type(value)
+        if kind in _SCALARS:  # the common case first (the Mapping check below is slow)
+            self._scalar(buf, at, value, lower, strings)
+            return
+        if kind is list:
             start = len(lists)
             lists.extend(bytes(CELL * len(value)))
             for k, item in enumerate(value):

@@ -2,14 +2,15 @@
 
 ``compile`` turns the IR predicates of a rule set into one batch module (see
 :mod:`kestrel_wasm.codegen`) and loads every package step (``ir.External``) as its package's own
-module. ``evaluate`` runs a batch through all of them, evaluates on the host what the generator
-or the module deferred, and merges the hits in (event, predicate id) order.
+module. ``evaluate`` routes the batch (:mod:`kestrel_wasm.routing`), runs each event's candidate
+predicates and all package steps, evaluates on the host what the generator or the module
+deferred, and merges the hits in (event, predicate id) order.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,13 @@ from kestrel_core import ir
 from kestrel_core.errors import CompileError, KestrelError
 from kestrel_core.events.model import Event
 from kestrel_core.runtime.interpreter import matches
+from kestrel_core.runtime.python.router import Router
 from kestrel_wasm.codegen import Generated, WatGenerator
 from kestrel_wasm.engine import Limits, WasmEngine
 from kestrel_wasm.instance import BatchModule, ModuleFault, V1Package
+from kestrel_wasm.layout import ColumnSubset
 from kestrel_wasm.manifest import load_manifest
+from kestrel_wasm.routing import Plan, Planner
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,11 @@ def assemble(wat: str) -> bytes:
         return bytes(wasmtime.wat2wasm(wat))
     except wasmtime.WasmtimeError as exc:  # a generator bug: say so
         raise CompileError(f"generated WAT does not assemble: {exc}") from exc
+
+
+def _no_subset(columns: Iterable[int]) -> ColumnSubset:
+    """Column subsets of a rule set without a module (all its predicates run on the host)."""
+    return ColumnSubset((), (), False)
 
 
 def _decode_capture(payload: bytes) -> Any:
@@ -66,9 +75,16 @@ class _Package:
 
 
 class WasmPredicates:
-    """A rule set compiled by the ``wasm`` runtime (``CompiledPredicates``)."""
+    """A rule set compiled by the ``wasm`` runtime (``CompiledPredicates``).
 
-    def __init__(self, predicates: Sequence[ir.Predicate], engine: WasmEngine) -> None:
+    With ``routing`` (the default) the shared router picks, per event, the candidate predicates;
+    only events with candidates are marshalled and only their candidates are evaluated (see
+    :mod:`kestrel_wasm.routing`). Without it every predicate runs on every event of its
+    category. Package steps are never routed: they run on the events of their category."""
+
+    def __init__(
+        self, predicates: Sequence[ir.Predicate], engine: WasmEngine, routing: bool = True
+    ) -> None:
         self.predicates = list(predicates)
         self.engine = engine
         ir_preds = [p for p in self.predicates if not isinstance(p.condition, ir.External)]
@@ -91,13 +107,43 @@ class WasmPredicates:
                 self.generated.regexes,
                 len(local),
                 quarantine=False,  # a fault skips the event; the rule set keeps running
+                fixed_memory=True,  # the generated code has no memory.grow
             )
         self.packages: dict[str, _Package] = {}
         for pred in self.predicates:
             if isinstance(pred.condition, ir.External):
                 self._add_package_step(pred)
-        self.counters = {"events": 0, "batches": 0, "deferred": 0, "host_evaluations": 0}
+        self.counters = {
+            "events": 0,
+            "batches": 0,
+            "deferred": 0,
+            "host_evaluations": 0,
+            "predicates_evaluated": 0,
+            "routing_faults": 0,
+        }
         self._captures: dict[tuple[int, int], Any] = {}
+        self.routing = "off"
+        self.planner: Planner | None = None
+        if routing:
+            self.planner = self._planner(local)
+
+    def _planner(self, local: Sequence[ir.Predicate]) -> Planner | None:
+        """The router over the IR predicates (local ids); ``None`` (unrouted) if it fails."""
+        try:
+            router = Router(local)
+        except Exception as exc:  # an unroutable set still runs, unrouted
+            log.warning("wasm: routing is off for this rule set: %s", exc)
+            self.routing = f"off: {type(exc).__name__}: {exc}"
+            return None
+        self.routing = "on"
+        subset = self.module.encoder.subset if self.module is not None else _no_subset
+        return Planner(
+            router,
+            [p.category for p in local],
+            self.generated.wasm_predicates,
+            self.generated.predicate_columns,
+            subset,
+        )
 
     def _add_package_step(self, pred: ir.Predicate) -> None:
         ext = pred.condition
@@ -116,24 +162,68 @@ class WasmPredicates:
         """Every (event index, predicate id) that is true, sorted."""
         self.counters["events"] += len(events)
         self.counters["batches"] += 1
+        plan = self._plan(events)
+        hits = self._evaluate_all(events) if plan is None else self._evaluate_routed(events, plan)
+        self._captures = {}
+        for package in self.packages.values():
+            hits.extend(self._run_package(package, events))
+        hits.sort()
+        return hits
+
+    def _plan(self, events: Sequence[Event]) -> Plan | None:
+        """The routed plan of a batch; ``None`` (evaluate unrouted) without routing or when the
+        router fails on the batch (counted in ``routing_faults``)."""
+        if self.planner is None:
+            return None
+        try:
+            return self.planner.plan(events)
+        except Exception as exc:  # the batch is still evaluated, just unrouted
+            self.counters["routing_faults"] += 1
+            self.routing = f"on; last fault: {type(exc).__name__}: {exc}"
+            return None
+
+    def _evaluate_all(self, events: Sequence[Event]) -> list[tuple[int, int]]:
+        """Unrouted: every IR predicate on every event of its category."""
+        self.counters["predicates_evaluated"] += len(events) * len(self._ids)
         hits: list[tuple[int, int]] = []
         if self.module is not None:
-            found, deferred = self.module.evaluate(events)
-            ids = self._ids
-            hits.extend((e, ids[p]) for e, p in found)
-            self.counters["deferred"] += len(deferred)
-            for e, p in deferred:
-                if self._host_matches(self.predicates[ids[p]], events[e]):
-                    hits.append((e, ids[p]))
+            hits += self._resolve(events, range(len(events)), *self.module.evaluate(events))
         for pred in self.host:
             for e, event in enumerate(events):
                 wanted = pred.category is None or pred.category in event.categories
                 if wanted and self._host_matches(pred, event):
                     hits.append((e, pred.id))
-        self._captures = {}
-        for package in self.packages.values():
-            hits.extend(self._run_package(package, events))
-        hits.sort()
+        return hits
+
+    def _evaluate_routed(self, events: Sequence[Event], plan: Plan) -> list[tuple[int, int]]:
+        """Routed: the module runs on the planned rows only, each row on its candidates."""
+        self.counters["predicates_evaluated"] += plan.evaluated
+        hits: list[tuple[int, int]] = []
+        if self.module is not None and plan.rows:
+            rows = [events[e] for e in plan.rows]
+            found = self.module.evaluate(rows, plan.subsets, plan.candidates)
+            hits += self._resolve(events, plan.rows, *found)
+        ids = self._ids
+        for e, pid in plan.host:
+            if self._host_matches(self.predicates[ids[pid]], events[e]):
+                hits.append((e, ids[pid]))
+        return hits
+
+    def _resolve(
+        self,
+        events: Sequence[Event],
+        rows: Sequence[int],
+        found: list[tuple[int, int]],
+        deferred: list[tuple[int, int]],
+    ) -> list[tuple[int, int]]:
+        """The module's (row, local id) hits as (event index, predicate id), with the deferred
+        pairs decided by the interpreter."""
+        ids = self._ids
+        hits = [(rows[r], ids[p]) for r, p in found]
+        self.counters["deferred"] += len(deferred)
+        for r, p in deferred:
+            if self._host_matches(self.predicates[ids[p]], events[rows[r]]):
+                hits.append((rows[r], ids[p]))
         return hits
 
     def captures(self) -> dict[tuple[int, int], Any]:
@@ -161,10 +251,12 @@ class WasmPredicates:
                     if cat is None or cat in event.categories
                 ]
                 module.captures.clear()
+                self.counters["predicates_evaluated"] += len(todo)
                 found = [(e, package.steps[s]) for e, s in module.evaluate(events, todo)]
                 for (e, step), payload in module.captures.items():
                     self._captures[(e, package.steps[step])] = _decode_capture(payload)
                 return found
+            self.counters["predicates_evaluated"] += len(events) * len(package.steps)
             found, _deferred = module.evaluate(events)
             return [(e, package.steps[s]) for e, s in found if s in package.steps]
         except Exception as exc:  # a host-side failure is still the package's fault
@@ -185,6 +277,10 @@ class WasmPredicates:
                 for i, reason in self.generated.host_predicates.items()
             },
             **self.counters,
+            "predicates_per_event": round(
+                self.counters["predicates_evaluated"] / max(1, self.counters["events"]), 3
+            ),
+            "routing": self.routing,
             "faults": sum(m.get("faults", 0) for m in modules),
             "quarantined": [m["module"] for m in modules if m.get("quarantined")],
             "modules": modules,
@@ -243,6 +339,7 @@ class WasmRuntime:
         timeout_ms: int | None = None,
         memory_mb: int | None = None,
         max_faults: int | None = None,
+        routing: bool | str = True,
         **_ignored: Any,
     ) -> None:
         defaults = Limits()
@@ -253,6 +350,8 @@ class WasmRuntime:
             max_faults=defaults.max_faults if max_faults is None else int(max_faults),
         )
         self.cache_dir = cache_dir
+        #: route predicates per event (``routing = false`` in the config evaluates all of them)
+        self.routing = str(routing).lower() not in ("false", "off", "no", "0")
         self._engine: WasmEngine | None = None
 
     @property
@@ -264,7 +363,7 @@ class WasmRuntime:
 
     def compile(self, predicates: Sequence[ir.Predicate], schema: Any = None) -> WasmPredicates:
         """Compile the whole set at once."""
-        return WasmPredicates(predicates, self.engine)
+        return WasmPredicates(predicates, self.engine, self.routing)
 
     def source(self, predicates: Sequence[ir.Predicate], schema: Any = None) -> str:
         """The WAT module of the IR predicates (package steps are separate modules)."""
