@@ -13,6 +13,10 @@ Step indices are those of ``rule.query.steps()`` (a sequence's ``until`` is the 
 whose query is an event query are ignored. All in-flight state lives in the state store, keyed by
 (rule id, join key); the engine itself keeps only the per-rule plans, stats counters, the event
 time watermark and an arrival counter (both also written to the store's metadata).
+
+Per event the engine groups the hits by rule (rules in first-hit order) and hands each matcher
+its steps; hits that cannot change anything (a later step of a sequence that holds no partial)
+are dropped first, and the steps' key functions are shared and computed once per event.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from kestrel_nfa.join import JoinMatcher, JoinPlan
+from kestrel_nfa.keys import KeyCache
 from kestrel_nfa.match import Match
 from kestrel_nfa.plan import SamplePlan, SequencePlan, plan_rule
 from kestrel_nfa.refs import make_ref
 from kestrel_nfa.sample import SampleCollector
-from kestrel_nfa.sequence import SequenceMatcher
+from kestrel_nfa.sequence import SequenceMatcher, held_keys
 
 if TYPE_CHECKING:
     from kestrel_core.events.model import Event
@@ -33,6 +38,8 @@ if TYPE_CHECKING:
     from kestrel_core.state.api import StateStore
 
 _META = "nfa"
+#: The steps of a rule whose hits were all dropped (shared; never appended to).
+_NO_STEPS: list[int] = []
 
 
 class NfaEngine:
@@ -50,10 +57,13 @@ class NfaEngine:
         self._kinds: dict[str, str] = {}
         expiring = False
         trailing = False
+        store_stats = store.stats()  # what a restored checkpoint brought back
+        self._keys = KeyCache()
         for rule in rules:
-            plan = plan_rule(rule)
+            plan = plan_rule(rule, self._keys.function)
             if isinstance(plan, SequencePlan):
-                self._matchers[rule.id] = SequenceMatcher(plan, store)
+                held = held_keys(store_stats, rule.id)
+                self._matchers[rule.id] = SequenceMatcher(plan, store, held=held)
                 self._kinds[rule.id] = "sequence"
                 expiring = expiring or plan.maxspan is not None
                 trailing = trailing or (plan.has_trailing and plan.maxspan is not None)
@@ -64,6 +74,14 @@ class NfaEngine:
                 self._matchers[rule.id] = JoinMatcher(plan, store)
                 self._kinds[rule.id] = "join"
         self._expiring = expiring
+        # (rule id, step) of the sequence steps whose hits change nothing while their rule holds
+        # no state (SequenceMatcher.inert_steps): dropped before grouping.
+        self._inert: dict[tuple[str, int], SequenceMatcher] = {
+            (rule_id, step): matcher
+            for rule_id, matcher in self._matchers.items()
+            if isinstance(matcher, SequenceMatcher)
+            for step in matcher.inert_steps
+        }
         self._needs_all_events = trailing
         # The event-time watermark and the arrival counter live in the store's metadata (one
         # dict, updated in place), so a durable store checkpoints them with the partials.
@@ -99,30 +117,41 @@ class NfaEngine:
                     self._expire(ts, out)
         if not hits:
             return out
-        matchers = self._matchers
-        if len(hits) == 1:
-            rule_id, step = hits[0]
-            matcher = matchers.get(rule_id)
-            if matcher is None:
-                return out
-            meta["serial"] += 1
-            matcher.process(event, make_ref(event, meta["serial"]), [step], out)
-            return out
-        grouped: dict[str, list[int]] = {}
-        for rule_id, step in hits:
-            if rule_id in matchers:
-                steps = grouped.get(rule_id)
-                if steps is None:
-                    grouped[rule_id] = [step]
-                elif step not in steps:
-                    steps.append(step)
+        grouped = self._group(hits)
         if not grouped:
             return out
         meta["serial"] += 1
-        ref = make_ref(event, meta["serial"])
+        ref = None
+        matchers = self._matchers
         for rule_id, steps in grouped.items():
-            matchers[rule_id].process(event, ref, steps, out)
+            if steps:
+                if ref is None:
+                    self._keys.begin()
+                    ref = make_ref(event, meta["serial"])
+                matchers[rule_id].process(event, ref, steps, out)
         return out
+
+    def _group(self, hits: Sequence[tuple[str, int]]) -> dict[str, list[int]]:
+        """The distinct steps hit per rule of this engine, rules in first-hit order, less the
+        hits that cannot change anything (an inert step of a rule that holds no state): such a
+        rule keeps its place with no steps."""
+        inert = self._inert
+        matchers = self._matchers
+        grouped: dict[str, list[int]] = {}
+        for hit in hits:
+            idle = inert.get(hit)
+            if idle is not None and not idle.held:
+                if hit[0] not in grouped:
+                    grouped[hit[0]] = _NO_STEPS
+                continue
+            rule_id, step = hit
+            steps = grouped.get(rule_id)
+            if not steps:  # first hit of the rule, or first after skipped ones
+                if steps is not None or rule_id in matchers:
+                    grouped[rule_id] = [step]
+            elif step not in steps:
+                steps.append(step)
+        return grouped
 
     def _expire(self, now: int, out: list[Match]) -> None:
         for expired in self.store.expire(now):

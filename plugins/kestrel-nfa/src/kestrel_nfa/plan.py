@@ -8,6 +8,7 @@ stage), *gaps* (between two positive stages) and *trailing* (after the last one)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -17,7 +18,11 @@ from kestrel_nfa.join import JoinPlan
 from kestrel_nfa.keys import KeyFunction, key_function
 
 if TYPE_CHECKING:
+    from kestrel_core.ir import Expr
     from kestrel_core.rules import Rule
+
+#: Builds the key function of a step from its key expressions.
+KeyBuilder = Callable[[Sequence["Expr"]], KeyFunction]
 
 
 @attrs.frozen
@@ -63,9 +68,12 @@ class SamplePlan:
     keys: tuple[KeyFunction, ...]
 
 
-def plan_rule(rule: Rule) -> SequencePlan | SamplePlan | JoinPlan | None:
+def plan_rule(
+    rule: Rule, keys: KeyBuilder = key_function
+) -> SequencePlan | SamplePlan | JoinPlan | None:
     """The plan of a sequence, sample or join rule; ``None`` for anything else (event
-    queries)."""
+    queries). ``keys`` builds the steps' key functions (an engine shares them through a
+    :class:`~kestrel_nfa.keys.KeyCache`)."""
     query = rule.query
     if query is None:
         return None
@@ -76,20 +84,20 @@ def plan_rule(rule: Rule) -> SequencePlan | SamplePlan | JoinPlan | None:
             rule_id=rule.id,
             n_steps=len(body.steps),
             until_step=len(body.steps) if body.until is not None else None,
-            keys=tuple(key_function(step.keys) for step in steps),
+            keys=tuple(keys(step.keys) for step in steps),
         )
     if isinstance(body, SampleQuery):
         return SamplePlan(
             rule_id=rule.id,
             n_steps=len(body.steps),
-            keys=tuple(key_function(step.keys) for step in body.steps),
+            keys=tuple(keys(step.keys) for step in body.steps),
         )
     if not isinstance(body, SequenceQuery):
         return None
-    return _plan_sequence(rule.id, body)
+    return _plan_sequence(rule.id, body, keys)
 
 
-def _plan_sequence(rule_id: str, body: SequenceQuery) -> SequencePlan:
+def _plan_sequence(rule_id: str, body: SequenceQuery, keys: KeyBuilder) -> SequencePlan:
     stage_steps: list[int] = []
     layout: list[bool] = []
     for index, step in enumerate(body.steps):
@@ -145,5 +153,5 @@ def _plan_sequence(rule_id: str, body: SequenceQuery) -> SequencePlan:
         trailing_steps=frozenset(trailing),
         until_step=until_step,
         maxspan=body.maxspan_ns,
-        keys=tuple(key_function(step.keys) for step in steps),
+        keys=tuple(keys(step.keys) for step in steps),
     )

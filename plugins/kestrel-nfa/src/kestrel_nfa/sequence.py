@@ -40,6 +40,11 @@ Semantics:
   that completes. Events without a timestamp order by arrival alone; they can take part only in
   rules without ``maxspan`` (maxspan cannot be verified without time) and are ignored as missing
   events.
+
+Cost: most hits are on steps that can only act on partials already there (a later positive
+step, a gap or trailing missing event: ``inert_steps``). The matcher keeps ``held``, at least the
+number of keys it holds in the store; while it is 0 such hits are dropped before their keys are
+computed (the engine drops them before it even groups an event's hits by rule).
 """
 
 from __future__ import annotations
@@ -91,7 +96,9 @@ def _within(start: int | None, ts: int | None, maxspan: int) -> bool:
 class SequenceMatcher:
     """Advances the partial matches of one sequence rule; see the module docstring."""
 
-    def __init__(self, plan: SequencePlan, store: StateStore) -> None:
+    def __init__(self, plan: SequencePlan, store: StateStore, held: int | None = None) -> None:
+        """``held``: how many keys the store holds for the rule already (a restored checkpoint);
+        asked of the store when not given. Restore the store before building the matcher."""
         self.plan = plan
         self.store = store
         self.counters: dict[str, int] = dict.fromkeys(COUNTERS, 0)
@@ -101,18 +108,52 @@ class SequenceMatcher:
             for j in js:
                 step_of[j] = step
         self._position_step = tuple(step_of[j] for j in range(plan.n_positive))
+        #: The one positive position of each step that fills exactly one.
+        self._one_position = {step: js[0] for step, js in plan.positions.items() if len(js) == 1}
+        #: Steps that only act on keys that already hold state (gap and trailing missing-event
+        #: steps, until); leading missing-event steps create state.
+        self._existing_only = plan.trailing_steps.union(
+            plan.gap_positions, () if plan.until_step is None else (plan.until_step,)
+        )
+        #: Steps whose hits only change partials that were there before the event (positive
+        #: positions after the first, gap and trailing missing events), whatever else the
+        #: event hits; the until step is not one (it discards a partial the event starts).
+        self.inert_steps = frozenset(
+            step
+            for step in range(len(plan.keys))
+            if step != plan.until_step
+            and step not in plan.leading_steps
+            and 0 not in plan.positions.get(step, ())
+        )
+        #: At least the number of keys the rule holds in the store (evictions and quota drops,
+        #: which the matcher does not see, leave it above). At 0, hits on inert steps (and a
+        #: lone hit on the until step) change nothing and are skipped before their keys are
+        #: computed.
+        self.held = held_keys(store.stats(), plan.rule_id) if held is None else held
 
     # -- per event ---------------------------------------------------------------------------
 
     def process(self, event: Event, ref: EventRef, steps: list[int], out: list[Match]) -> None:
         """Apply one event's hits (query step indices of this rule) and collect completions."""
+        if len(steps) == 1:
+            step = steps[0]
+            if not self.held and (step in self.inert_steps or step == self.plan.until_step):
+                return  # no partial waits for this hit
+            j = self._one_position.get(step)
+            if j is not None:
+                self._process_one(event, event.timestamp, ref, step, j, out)
+                return
+            if step in self._existing_only:
+                self._process_existing(event, step, out)
+                return
+        self._process_many(event, ref, steps, out)
+
+    def _process_many(
+        self, event: Event, ref: EventRef, steps: list[int], out: list[Match]
+    ) -> None:
+        """The general case: several steps, or a step filling several positions (runs)."""
         plan = self.plan
         ts = event.timestamp
-        if len(steps) == 1:
-            single = plan.positions.get(steps[0])
-            if single is not None and len(single) == 1:
-                self._process_one(event, ts, ref, steps[0], single[0], out)
-                return
         states: dict[JoinKey, list[Any]] = {}
         existed: set[JoinKey] = set()
         keys_of: dict[int, list[JoinKey]] = {}
@@ -149,12 +190,9 @@ class SequenceMatcher:
             if step in plan.leading_steps:
                 for key in keys(step):
                     self._note_leading(state(key), ts)
-            elif step in plan.trailing_steps:
-                for key in keys(step):
-                    self._note_trailing(state(key), key, ts, out)
             else:
                 for key in keys(step):
-                    self._note_gap(state(key), plan.gap_positions.get(step, ()), ts)
+                    self._note_missing(state(key), key, step, ts, out)
 
         if plan.until_step is not None and plan.until_step in steps:
             for key in keys(plan.until_step):
@@ -178,6 +216,37 @@ class SequenceMatcher:
                 st = [[None] * self._n_slots, [], None]
             self._advance(st, key, j, ts, ref, out)
             self._save(key, st, existed)
+
+    def _process_existing(self, event: Event, step: int, out: list[Match]) -> None:
+        """One hit on a gap or trailing missing-event step or on the until step: it changes
+        only keys that hold state (all read before any is written, as :meth:`_process_many`)."""
+        plan = self.plan
+        rule_id = plan.rule_id
+        get = self.store.get
+        found = []
+        for key in plan.keys[step](event):
+            st = get(rule_id, key)
+            if st is not None:
+                found.append((key, st))
+        if not found:
+            return
+        ts = event.timestamp
+        for key, st in found:
+            if step == plan.until_step:
+                self._until(st, ts)
+            else:
+                self._note_missing(st, key, step, ts, out)
+        for key, st in found:
+            self._save(key, st, True)
+
+    def _note_missing(
+        self, st: list[Any], key: JoinKey, step: int, ts: int | None, out: list[Match]
+    ) -> None:
+        """A hit on a gap or trailing missing-event step."""
+        if step in self.plan.trailing_steps:
+            self._note_trailing(st, key, ts, out)
+        else:
+            self._note_gap(st, self.plan.gap_positions.get(step, ()), ts)
 
     def _advance(
         self, st: list[Any], key: JoinKey, j: int, ts: int | None, ref: EventRef, out: list[Match]
@@ -326,7 +395,10 @@ class SequenceMatcher:
         if size == 0:
             if existed:
                 self.store.delete(self.plan.rule_id, key)
+                self.held -= 1
             return
+        if not existed:
+            self.held += 1
         maxspan = self.plan.maxspan
         deadline = None if maxspan is None or earliest is None else earliest + maxspan
         self.store.put(self.plan.rule_id, key, st, size=size, deadline=deadline)
@@ -334,6 +406,7 @@ class SequenceMatcher:
     def on_expired(self, key: JoinKey, st: list[Any], now: int, out: list[Match]) -> None:
         """The store handed back an entry whose deadline passed: drop what can no longer
         complete, accept candidates whose trailing window closed, store the rest."""
+        self.held -= 1  # the store removed the entry
         maxspan = self.plan.maxspan
         if maxspan is None:  # pragma: no cover - entries without maxspan carry no deadline
             self._save(key, st, False)
@@ -370,3 +443,8 @@ class SequenceMatcher:
         events = tuple(None if missing else to_event(next(refs)) for missing in self.plan.layout)
         out.append(Match(self.plan.rule_id, events, key))
         self.counters["completed"] += 1
+
+
+def held_keys(store_stats: dict[str, Any], rule_id: str) -> int:
+    """How many keys a store holds for ``rule_id``, from what its ``stats()`` returned."""
+    return int(store_stats.get("rules", {}).get(rule_id, {}).get("keys", 0))
