@@ -97,20 +97,9 @@ class EventBus:
         stats.max_depth = max(stats.max_depth, self._queue.qsize())
 
     def _run(self) -> None:
-        batch: list[Event] = []
         try:
-            for event in self.reader:
-                if event is None:
-                    if batch:
-                        self._put(Batch(batch, self._position()))
-                        batch = []
-                    continue
-                batch.append(event)
-                if len(batch) >= self.batch_size:
-                    self._put(Batch(batch, self._position()))
-                    batch = []
-            if batch:
-                self._put(Batch(batch, self._position()))
+            for batch in self._batches():
+                self._put(batch)
         except BaseException as exc:  # handed to the consumer, raised there
             self._error = exc
         finally:
@@ -123,27 +112,35 @@ class EventBus:
                         time.sleep(0.05)
 
     def _batches(self) -> Iterator[Batch]:
-        """The batches, read in this thread (no queue: reading waits for detection)."""
+        """The batches as the reader cuts them (its ``batches`` method, see
+        :meth:`~kestrel_core.inputs.EventReader.batches`), or cut here from its events."""
+        batches = getattr(self.reader, "batches", None)
+        lists = batches(self.batch_size) if callable(batches) else self._cut()
+        for events in lists:
+            if events:
+                yield Batch(events, self._position())
+
+    def _cut(self) -> Iterator[list[Event]]:
+        """Lists of the reader's events: full ones, and what is pending when it goes idle."""
         batch: list[Event] = []
         for event in self.reader:
             if event is None:
                 if batch:
-                    self.stats.batches += 1
-                    yield Batch(batch, self._position())
+                    yield batch
                     batch = []
                 continue
             batch.append(event)
             if len(batch) >= self.batch_size:
-                self.stats.batches += 1
-                yield Batch(batch, self._position())
+                yield batch
                 batch = []
         if batch:
-            self.stats.batches += 1
-            yield Batch(batch, self._position())
+            yield batch
 
     def __iter__(self) -> Iterator[Batch]:
         if not self.threaded:
-            yield from self._batches()
+            for batch in self._batches():
+                self.stats.batches += 1
+                yield batch
             return
         self._thread.start()
         while True:

@@ -36,8 +36,11 @@ __all__ = [
     "DeadLetter",
     "DecodeStats",
     "DecodedRecord",
+    "LineFallback",
     "ObjectScanner",
     "iter_records",
+    "open_source",
+    "origin_of",
 ]
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -81,10 +84,14 @@ class DecodedRecord:
         return raw
 
     @property
+    def where(self) -> int | str:
+        """The line the record starts on, or ``[index]`` for array elements."""
+        return self._where
+
+    @property
     def origin(self) -> str:
         """Where the record starts: ``name:line``, or ``name[index]`` for array elements."""
-        where = self._where
-        return f"{self.name}:{where}" if type(where) is int else f"{self.name}{where}"
+        return origin_of(self.name, self._where)
 
     @property
     def ok(self) -> bool:
@@ -148,6 +155,11 @@ class DeadLetter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def origin_of(name: str, where: int | str) -> str:
+    """``name:line`` for a line number, ``name[index]`` for an array element (``where="[3]"``)."""
+    return f"{name}:{where}" if type(where) is int else f"{name}{where}"
 
 
 def _decode(raw: bytes, name: str, where: int | str) -> DecodedRecord:
@@ -261,6 +273,49 @@ class ObjectScanner:
         return DecodedRecord(None, raw, self.name, self._start, "not a JSON object: stray text")
 
 
+class LineFallback:
+    """Line mode for every line that is not a JSON object by itself.
+
+    Line mode first tries ``orjson.loads`` on the whole line (NDJSON); the callers do that in
+    their own loops, the fast path. A line that does not decode to an object, or any line while
+    :attr:`idle` is false (an object spanning lines is open), goes to :meth:`feed`: a blank line
+    is skipped, another JSON value is a malformed record, and the rest goes to an
+    :class:`ObjectScanner` (pretty-printed objects, several objects on a line, damage).
+    """
+
+    __slots__ = ("name", "scanner")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.scanner = ObjectScanner(name)
+
+    @property
+    def idle(self) -> bool:
+        """True when the next line may be tried as a whole (no object is open)."""
+        return self.scanner.idle
+
+    def feed(self, line: bytes, lineno: int) -> Iterator[DecodedRecord]:
+        """The records completed by ``line`` (its number ``lineno``), in order."""
+        scanner = self.scanner
+        if scanner.idle:
+            try:
+                value = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                if not line.strip():
+                    return
+            else:
+                if type(value) is dict:
+                    yield DecodedRecord(value, line, self.name, lineno)
+                else:
+                    yield DecodedRecord(None, line, self.name, lineno, _not_object(value))
+                return
+        yield from scanner.feed(line, lineno)
+
+    def finish(self) -> Iterator[DecodedRecord]:
+        """End of input: an object still open comes out as truncated."""
+        return self.scanner.finish()
+
+
 def _lines(stream: BinaryIO, name: str, errors: list[str]) -> Iterator[bytes]:
     """The lines of ``stream``; a decompression or read error ends them and is noted in errors."""
     try:
@@ -279,27 +334,23 @@ def _open(stream: BinaryIO) -> BinaryIO:
 
 
 def _decode_lines(lines: Iterable[bytes], name: str) -> Iterator[DecodedRecord]:
-    """Line mode: NDJSON lines decoded directly; anything else through :class:`ObjectScanner`."""
-    scanner = ObjectScanner(name)
+    """Line mode: NDJSON lines decoded directly; anything else through :class:`LineFallback`."""
+    fallback = LineFallback(name)
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
-    lineno = 0
-    for line in lines:
-        lineno += 1
-        if scanner.idle:
+    idle = True  # fallback.idle, kept in a local: only fallback.feed changes it
+    for lineno, line in enumerate(lines, 1):
+        if idle:
             try:
                 value = loads(line)
             except decode_error:
-                if not line.strip():
-                    continue
-            else:
-                if type(value) is dict:
-                    yield DecodedRecord(value, line, name, lineno)
-                else:
-                    yield DecodedRecord(None, line, name, lineno, _not_object(value))
+                value = None
+            if type(value) is dict:
+                yield DecodedRecord(value, line, name, lineno)
                 continue
-        yield from scanner.feed(line, lineno)
-    yield from scanner.finish()
+        yield from fallback.feed(line, lineno)
+        idle = fallback.idle
+    yield from fallback.finish()
 
 
 def _decode_array(data: bytes, name: str) -> Iterator[DecodedRecord]:
@@ -319,6 +370,28 @@ def _decode_array(data: bytes, name: str) -> Iterator[DecodedRecord]:
     for lineno, line in enumerate(data.splitlines(keepends=True), 1):
         yield from scanner.feed(line, lineno)
     yield from scanner.finish()
+
+
+def open_source(path: str | os.PathLike[str]) -> BinaryIO | None:
+    """``path`` opened for the NDJSON fast path, or ``None`` when it needs :func:`iter_records`.
+
+    The fast path is for plain line-mode files: not gzipped, not a JSON array, no byte-order
+    mark, something other than blank space in the first 64 KiB. The stream is returned at its
+    start; its lines go to ``orjson.loads`` one by one, and those that are not JSON objects by
+    themselves to a :class:`LineFallback`, which is what :func:`iter_records` does with them.
+    Raises :class:`OSError` when the file cannot be opened.
+    """
+    fh = open(path, "rb")  # noqa: SIM115 (handed to the caller)
+    try:
+        head = fh.peek(1 << 16)[: 1 << 16]
+        first = head.lstrip()[:1]
+    except OSError:
+        fh.close()
+        return None
+    if head[:2] == _GZIP_MAGIC or head[:3] == _BOM or first in (b"[", b""):
+        fh.close()
+        return None
+    return fh
 
 
 def _decode_stream(stream: BinaryIO, name: str) -> Iterator[DecodedRecord]:

@@ -40,7 +40,28 @@ def _one_getter(path: str) -> Getter:
             return fields.get(path)
 
         return get_top
-    return getter(tuple(path.split(".")))
+    parts = tuple(path.split("."))
+    if len(parts) == 2:
+        return _two_getter(path, parts)
+    return getter(parts)
+
+
+def _two_getter(path: str, parts: tuple[str, ...]) -> Getter:
+    """``a.b`` on plain dicts with two probes (the flat key ``"a.b"`` first, as
+    :func:`~kestrel_core.events.fields.lookup` prefers it); anything else the general way."""
+    outer, inner = parts
+    general = getter(parts)
+
+    def get_two(fields: Mapping[str, Any]) -> Any:
+        if type(fields) is dict and path not in fields:
+            node = fields.get(outer)
+            if type(node) is dict:
+                return node.get(inner)
+            if node is None:
+                return None
+        return general(fields)
+
+    return get_two
 
 
 def field_getter(paths: tuple[str, ...]) -> Getter:
@@ -67,16 +88,16 @@ def field_getter(paths: tuple[str, ...]) -> Getter:
 
 def _plain_categories(value: Any, fields: Mapping[str, Any]) -> tuple[str, ...]:
     """The default category reading: a string, or a list of them; other scalars as ``str``."""
-    if type(value) is str:
-        return (value,)
-    if value is None:
-        return ()
-    if type(value) is list:
+    if type(value) is list:  # ECS: a list of strings
         out = tuple(value)
         for v in out:
             if type(v) is not str:
                 return tuple(v if type(v) is str else str(v) for v in out if v is not None)
         return out
+    if type(value) is str:
+        return (value,)
+    if value is None:
+        return ()
     return (str(value),)
 
 
@@ -118,6 +139,11 @@ class Schema:
     _get_tiebreaker: Getter | None = attrs.field(init=False, repr=False, eq=False)
     _get_host: Getter = attrs.field(init=False, repr=False, eq=False)
     _categories: CategoryMap = attrs.field(init=False, repr=False, eq=False)
+    #: :meth:`normalize` as a plain function ``(record, seq, origin) -> Event``, for loops that
+    #: call it per record (the readers).
+    normalizer: Callable[[Any, int, str | None], Event] = attrs.field(
+        init=False, repr=False, eq=False
+    )
 
     def __attrs_post_init__(self) -> None:
         setter = object.__setattr__  # the class is frozen
@@ -131,6 +157,7 @@ class Schema:
         )
         setter(self, "_get_host", field_getter(self.host_fields))
         setter(self, "_categories", self.category_map or _plain_categories)
+        setter(self, "normalizer", self._build_normalizer())
 
     def normalize(self, record: Any, seq: int = 0, origin: str | None = None) -> Event:
         """Build the :class:`~kestrel_core.events.model.Event` of a decoded record.
@@ -139,35 +166,48 @@ class Schema:
         (``events.json:17``), kept for messages. Raises :class:`MalformedEvent` when ``record`` is
         not a JSON object or its timestamp cannot be read in :attr:`timestamp_format`.
         """
-        if type(record) is not dict:
-            where = f" at {origin}" if origin else ""
-            raise MalformedEvent(f"record{where} is not a JSON object: {type(record).__name__}")
-        fields = record if self.view is None else self.view(record)
-        raw_time = self._get_time(fields)
-        timestamp = None
-        if raw_time is not None:
-            try:
-                timestamp = self._parse_time(raw_time)
-            except TimestampError as exc:
-                where = f" at {origin}" if origin else ""
-                raise MalformedEvent(
-                    f"record{where}: field {self.timestamp_field!r}: {exc}"
-                ) from None
-            ms_field = self.timestamp_ms_field
-            if ms_field is not None and ms_field not in fields:
-                # A shallow copy: the original record stays the evidence, untouched.
-                fields = dict(fields)
-                fields[ms_field] = timestamp // 1_000_000
+        return self.normalizer(record, seq, origin)
+
+    def _build_normalizer(self) -> Callable[[Any, int, str | None], Event]:
+        """The body of :meth:`normalize`, with every reader bound once (it runs per event)."""
+        view = self.view
+        get_time = self._get_time
+        parse_time = self._parse_time
+        ms_field = self.timestamp_ms_field
+        get_category = self._get_category
+        categories = self._categories
         get_tb = self._get_tiebreaker
-        return Event(
-            self._categories(self._get_category(fields), fields),
-            timestamp,
-            None if get_tb is None else get_tb(fields),
-            fields,
-            record,
-            seq,
-            origin,
-        )
+        time_field = self.timestamp_field
+
+        def normalize(record: Any, seq: int = 0, origin: str | None = None) -> Event:
+            if type(record) is not dict:
+                where = f" at {origin}" if origin else ""
+                kind = type(record).__name__
+                raise MalformedEvent(f"record{where} is not a JSON object: {kind}")
+            fields = record if view is None else view(record)
+            raw_time = get_time(fields)
+            timestamp = None
+            if raw_time is not None:
+                try:
+                    timestamp = parse_time(raw_time)
+                except TimestampError as exc:
+                    where = f" at {origin}" if origin else ""
+                    raise MalformedEvent(f"record{where}: field {time_field!r}: {exc}") from None
+                if ms_field is not None and ms_field not in fields:
+                    # A shallow copy: the original record stays the evidence, untouched.
+                    fields = dict(fields)
+                    fields[ms_field] = timestamp // 1_000_000
+            return Event(
+                categories(get_category(fields), fields),
+                timestamp,
+                None if get_tb is None else get_tb(fields),
+                fields,
+                record,
+                seq,
+                origin,
+            )
+
+        return normalize
 
     def host_key(self, event: Event) -> str | None:
         """The partition key of ``event``: the first of :attr:`host_fields` present, as text.
@@ -175,7 +215,16 @@ class Schema:
         ``None`` when the event has none of them (the engine then partitions it as it chooses).
         A list value (ECS allows arrays everywhere) yields its first element.
         """
-        value = self._get_host(event.fields)
+        return self._host_of(event.fields)
+
+    def record_host(self, record: Any) -> str | None:
+        """:meth:`host_key` of a decoded record, without building its event."""
+        if type(record) is not dict:
+            return None
+        return self._host_of(record if self.view is None else self.view(record))
+
+    def _host_of(self, fields: Mapping[str, Any]) -> str | None:
+        value = self._get_host(fields)
         if isinstance(value, list):
             value = next((v for v in value if v is not None), None)
         if value is None or value == "":
