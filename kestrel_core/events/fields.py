@@ -145,6 +145,11 @@ _Entry = tuple[
 ]
 
 
+#: Up to this many paths a :class:`FlatView` reads each with its compiled getter instead of
+#: walking the event (measured: 1 path 1.5 us against 3.6; 4 paths 3.7 against 4.9).
+PROBE_LIMIT = 6
+
+
 class FlatView:
     """Every value of a fixed set of field paths, read in one walk over an event.
 
@@ -157,7 +162,9 @@ class FlatView:
     way is a list (ECS arrays of objects) or another mapping type.
     """
 
-    def __init__(self, paths: Iterable[tuple[str | int, ...]]) -> None:
+    def __init__(
+        self, paths: Iterable[tuple[str | int, ...]], probe_limit: int = PROBE_LIMIT
+    ) -> None:
         viewed: dict[tuple, str] = {}
         for path in paths:
             name = dotted_name(tuple(path))
@@ -166,6 +173,12 @@ class FlatView:
         self.paths: dict[tuple, str] = viewed
         self._all = tuple((name, path) for path, name in viewed.items())
         self._root = self._build(viewed)
+        #: few paths: one compiled getter per path costs less than a walk over the event
+        self._probes = (
+            tuple((name, getter(path)) for name, path in self._all)
+            if len(viewed) <= probe_limit
+            else None
+        )
 
     @staticmethod
     def _build(viewed: dict[tuple, str]) -> dict[str, _Entry]:
@@ -201,6 +214,12 @@ class FlatView:
     def __call__(self, fields: Any) -> dict[str, Any]:
         """The viewed values of ``fields`` (dotted name -> value, ``None`` values left out)."""
         out: dict[str, Any] = {}
+        if self._probes is not None:
+            for name, get in self._probes:
+                value = get(fields)
+                if value is not None:
+                    out[name] = value
+            return out
         if type(fields) is dict:
             try:
                 self._walk(fields, self._root, out, fields)
