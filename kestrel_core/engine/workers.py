@@ -28,6 +28,7 @@ import queue
 import sys
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -249,6 +250,8 @@ class RecordSplitter:
         start = self._chunk.start
         seq = self.seq
         lineno = 0
+        if not self.router.assigned_any:
+            fh = self._preassign(fh, size)  # type: ignore[assignment]
         for line in fh:
             lineno += 1
             if idle:
@@ -276,6 +279,26 @@ class RecordSplitter:
         self.seq = seq
         for rec in fallback.finish():
             self._route(rec)
+
+    def _preassign(self, fh: BinaryIO, size: int) -> Iterator[bytes]:
+        """Read the first ``size`` lines ahead and give their hosts to workers by volume
+        (:meth:`HostRouter.preassign`); returns the lines to read, those first."""
+        ahead = list(islice(fh, size))
+        counts: dict[bytes, int] = {}
+        for line in ahead:
+            host = self.raw_host(line)
+            if host is None:
+                try:
+                    value = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue
+                text = self.router.schema.record_host(value) if type(value) is dict else None
+                if not text:
+                    continue
+                host = text.encode()
+            counts[host] = counts.get(host, 0) + 1
+        self.router.preassign(counts)
+        return chain(ahead, fh)
 
     def _fallback(self, fallback: LineFallback, line: bytes, lineno: int, seq: int) -> bool:
         """A line for the general decoders; returns whether they are idle after it."""

@@ -95,6 +95,26 @@ class HostRouter:
             self.assigned[index].append(key)
         return index
 
+    @property
+    def assigned_any(self) -> bool:
+        """Whether any host has a worker yet."""
+        return bool(self._index)
+
+    def preassign(self, counts: dict[bytes, int]) -> None:
+        """Give the hosts of a first look at the input (host key -> records seen) to workers by
+        volume, the busiest first, each to the worker with the least volume so far: a few busy
+        hosts spread evenly, which first-seen order cannot promise."""
+        volume = [0] * self.workers
+        for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            if key in self._index:
+                volume[self._index[key]] += count
+                continue
+            index = min(range(self.workers), key=lambda i: (volume[i], self._hosts[i], i))
+            self._index[key] = index
+            self._hosts[index] += 1
+            self.assigned[index].append(key)
+            volume[index] += count
+
     def of_record(self, record: Any) -> int:
         """The worker of a decoded record (by :meth:`Schema.record_host`)."""
         host = self.schema.record_host(record)

@@ -115,3 +115,16 @@ def test_router_spreads_new_hosts_over_the_least_loaded_workers() -> None:
     owner.add([b"d"])
     assert owner({"host": {"id": "d"}}) and not owner({"host": {"id": "a"}})
     assert not owner({"no": "host"}) and HostOwner(ecs(), first=True)({"no": "host"})
+
+
+def test_preassign_balances_hosts_by_volume() -> None:
+    router = HostRouter(ecs(), 2)
+    assert not router.assigned_any
+    # first-seen order would give a, c (36) to worker 0 and b, d (14) to worker 1
+    router.preassign({b"a": 26, b"b": 10, b"c": 10, b"d": 4})
+    assert router.assigned_any
+    loads = [0, 0]
+    for key, count in {b"a": 26, b"b": 10, b"c": 10, b"d": 4}.items():
+        loads[router.of_bytes(key)] += count
+    assert sorted(loads) == [24, 26]
+    assert sorted(map(sorted, router.take_assigned())) == [[b"a"], [b"b", b"c", b"d"]]
