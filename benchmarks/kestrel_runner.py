@@ -7,6 +7,7 @@ construction (rule compilation, code generation) is never inside a timed region.
 from __future__ import annotations
 
 import gc
+import re
 import time
 import tracemalloc
 from collections import Counter
@@ -20,6 +21,8 @@ from benchmarks.latency import CountingSink, LatencySink, ReadTimes, percentile
 from benchmarks.rulesets import RuleText
 
 BATCH = 1024
+#: "kestrel: rule not loaded: WHERE: rule 'ID': ERROR" (Engine's report of a dropped rule)
+_DROPPED = re.compile(r"rule not loaded: .*?rule '([^']+)': (.*)")
 
 
 class Unavailable(Exception):
@@ -97,7 +100,7 @@ class KestrelHarness:
                     self.pm,
                     rules=self.rules,
                     sinks=list(sinks),
-                    report=_quiet,
+                    report=self._report,
                 )
             except ConfigError as exc:
                 culprit = self._culprit(exc)
@@ -113,6 +116,14 @@ class KestrelHarness:
                 continue
             self.build_seconds = time.perf_counter() - started
             return engine
+
+    def _report(self, message: str) -> None:
+        """Engine reports are not printed; a rule the engine drops because the runtime cannot
+        compile it is recorded as dropped, like one whose error stops the engine."""
+        found = _DROPPED.search(message)
+        if found and found.group(1) in {r.id for r in self.rules}:
+            self.dropped.setdefault(found.group(1), found.group(2)[:90])
+            self.rules = [r for r in self.rules if r.id != found.group(1)]
 
     def _culprit(self, exc: BaseException) -> str | None:
         named = getattr(exc, "rule_id", None)
