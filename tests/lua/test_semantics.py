@@ -321,3 +321,15 @@ def test_random_predicates_agree_with_interpreter(
     want = [(i, p.id) for i, e in enumerate(evs) for p in preds if matches(p.condition, e)]
     assert compiled.stats()["faults"] == 0, compiled.stats()["last_fault"]
     assert got == want
+
+
+def test_a_rule_with_more_constants_than_lua_upvalues_compiles() -> None:
+    # LuaJIT lets a function capture 60 upvalues; each wildcard below is one hoisted constant
+    # (a long Elastic rule has about that many), so most of them live in a table instead.
+    name = ir.Field(("process", "name"))
+    patterns = [ir.Match("wildcard", name, (f"*tool{n}?x*",), True) for n in range(90)]
+    pred = ir.Predicate(0, "many", 0, "process", ir.Or(tuple(patterns)))
+    compiled = LuaRuntime().compile([pred], None)
+    events = [event(process={"name": "a-TOOL77zx.exe"}), event(process={"name": "tool7x"})]
+    assert compiled.evaluate(events) == [(0, 0)]
+    assert [matches(pred.condition, e) for e in events] == [True, False]

@@ -42,6 +42,9 @@ LUA_FUNCTIONS = frozenset(
     }
 )
 
+#: Constants kept as chunk locals (upvalues of the predicate function); the rest go in a table.
+LOCAL_CONSTS = 40
+
 HEADER = """local K = ...
 local rel, inset, match, lower, glob, b3 = K.rel, K.inset, K.match, K.lower, K.glob, K.b3
 local arith, neg, re, hcall, isnull = K.arith, K.neg, K.re, K.hcall, K.isnull
@@ -162,9 +165,17 @@ class LuaGenerator:
         return out
 
     def const(self, expr: str) -> str:
-        """Hoist ``expr`` into a chunk-level local and return its name."""
-        name = f"S{len(self.consts)}"
-        self.consts.append(f"local {name} = {expr}\n")
+        """Hoist ``expr`` into a chunk-level local and return its name; past
+        :data:`LOCAL_CONSTS` of them, into a slot of one table (a Lua function may capture
+        at most 60 upvalues, and a long rule has more constants than that)."""
+        n = len(self.consts)
+        if n < LOCAL_CONSTS:
+            name = f"S{n}"
+            self.consts.append(f"local {name} = {expr}\n")
+        else:
+            name = f"SX[{n - LOCAL_CONSTS + 1}]"
+            table = "local SX = {}\n" if n == LOCAL_CONSTS else ""
+            self.consts.append(f"{table}{name} = {expr}\n")
         return name
 
     def _column(self, node: ir.Field | ir.EventTime, lower: bool = False) -> str:
