@@ -8,11 +8,15 @@ the python runtime runs, minus the predicate calls: the candidates are returned 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from kestrel_core.events.model import Event
     from kestrel_core.ir import Predicate
+
+T = TypeVar("T")
+#: Routes (distinct category/candidate pairs) a cache keeps before it starts over.
+MAX_ROUTES = 1 << 16
 
 
 class Router:
@@ -28,7 +32,7 @@ class Router:
         from kestrel_core.runtime.python.module import generate
 
         self.predicates = list(predicates)
-        self.source, self.routes = generate(self.predicates, router=True)
+        self.source, self.routing = generate(self.predicates, router=True)
         namespace = namespace_for(self._fault)
         exec(compile(self.source, "<kestrel router>", "exec"), namespace)
         self._candidates: Callable[[Sequence[Event]], list[tuple[int, ...]]] = namespace[
@@ -51,4 +55,33 @@ class Router:
 
     def stats(self) -> dict[str, Any]:
         """How many candidates were handed out in all, and how the predicates are routed."""
-        return {"candidates": self.routed, **self.routes}
+        return {"candidates": self.routed, **self.routing}
+
+
+class CandidateSource(Protocol):
+    """Anything with :meth:`Router.candidates` (a router, or a fixed one in tests)."""
+
+    def candidates(self, events: Sequence[Event]) -> list[tuple[int, ...]]:
+        """Per event, the ids of the predicates that may be true on it."""
+        ...
+
+
+def routes_for(
+    router: CandidateSource,
+    events: Sequence[Event],
+    make: Callable[[tuple[str, ...], tuple[int, ...]], T],
+    cache: dict[tuple[tuple[str, ...], tuple[int, ...]], T],
+) -> list[T]:
+    """Per event, a runtime's route for it: ``make(categories, candidates)``, made once per
+    distinct pair and kept in ``cache`` (emptied past :data:`MAX_ROUTES` entries). What an event
+    evaluates depends only on these two, and few pairs recur in a stream."""
+    if len(cache) > MAX_ROUTES:
+        cache.clear()
+    out: list[T] = []
+    for event, found in zip(events, router.candidates(events), strict=True):
+        key = (event.categories, found)
+        route = cache.get(key)
+        if route is None:
+            route = cache[key] = make(event.categories, found)
+        out.append(route)
+    return out

@@ -15,13 +15,11 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from kestrel_core.runtime.python.router import routes_for
+
 if TYPE_CHECKING:
     from kestrel_core.events.model import Event
     from kestrel_core.runtime.python.router import Router
-
-#: Cached routes (distinct category/candidate pairs) kept before the cache starts over.
-MAX_ROUTES = 1 << 16
-
 
 @attrs.frozen
 class Route:
@@ -65,15 +63,7 @@ class Planner:
     def plan(self, events: Sequence[Event]) -> Plan:
         """The work of ``events``: route each event through the cache."""
         plan = Plan()
-        routes = self._routes
-        if len(routes) > MAX_ROUTES:
-            routes.clear()
-        candidates = self.router.candidates(events)
-        for e, (event, found) in enumerate(zip(events, candidates, strict=True)):
-            key = (event.categories, found)
-            route = routes.get(key)
-            if route is None:
-                route = routes[key] = self._route(event.categories, found)
+        for e, route in enumerate(routes_for(self.router, events, self._route, self._routes)):
             if route.positions:
                 plan.rows.append(e)
                 plan.positions.append(route.positions)
