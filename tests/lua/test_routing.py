@@ -13,6 +13,7 @@ from kestrel_core import ir
 from kestrel_core.events.model import Event
 from kestrel_core.runtime.interpreter import matches
 from kestrel_lua.runtime import CompiledLua, LuaRuntime
+from tests.routing_doubles import FailingRouter, FixedRouter
 
 from .conftest import event, package_predicates
 from .test_semantics import CASES, EVENTS
@@ -20,22 +21,6 @@ from .test_semantics import CASES, EVENTS
 F, L = ir.Field, ir.Literal
 EXAMPLE_EVENTS = [*EVENTS, event(("process",), 1700000000123456789, x=1)]
 
-
-class FixedRouter:
-    """A router whose candidates the test chooses: per event of the batch, by position."""
-
-    def __init__(self, candidates: Sequence[tuple[int, ...]]) -> None:
-        self.chosen = list(candidates)
-
-    def candidates(self, events: Sequence[Event]) -> list[tuple[int, ...]]:
-        return self.chosen[: len(events)]
-
-
-class FailingRouter:
-    """A router that fails on every batch."""
-
-    def candidates(self, events: Sequence[Event]) -> list[tuple[int, ...]]:
-        raise RuntimeError("router broke")
 
 
 def predicates(conds: Sequence[ir.Expr], category: str | None = "process") -> list[ir.Predicate]:

@@ -13,27 +13,12 @@ from kestrel_core import ir
 from kestrel_core.events.model import Event
 from kestrel_core.runtime.interpreter import evaluate
 from kestrel_wasm.runtime import WasmPredicates, WasmRuntime
+from tests.routing_doubles import FailingRouter, FixedRouter
 
 from .test_semantics import CASES, EVENTS, ev
 
 F, L = ir.Field, ir.Literal
 
-
-class FixedRouter:
-    """A router whose candidates the test chooses: per event of the batch, by position."""
-
-    def __init__(self, candidates: Sequence[tuple[int, ...]]) -> None:
-        self.chosen = list(candidates)
-
-    def candidates(self, events: Sequence[Event]) -> list[tuple[int, ...]]:
-        return self.chosen[: len(events)]
-
-
-class FailingRouter:
-    """A router that fails on every batch."""
-
-    def candidates(self, events: Sequence[Event]) -> list[tuple[int, ...]]:
-        raise RuntimeError("router broke")
 
 
 def predicates(conds: Sequence[ir.Expr], category: str | None = None) -> list[ir.Predicate]:

@@ -7,6 +7,7 @@ the python runtime runs, minus the predicate calls: the candidates are returned 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from kestrel_core.events.model import Event
     from kestrel_core.ir import Predicate
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 #: Routes (distinct category/candidate pairs) a cache keeps before it starts over.
 MAX_ROUTES = 1 << 16
@@ -85,3 +87,13 @@ def routes_for(
             route = cache[key] = make(event.categories, found)
         out.append(route)
     return out
+
+
+def router_or_none(predicates: Sequence[Predicate], runtime: str) -> tuple[Router | None, str]:
+    """A router over ``predicates`` and the routing status (``"on"``), or ``None`` and why
+    not: a rule set the router cannot build still runs, unrouted (logged as a warning)."""
+    try:
+        return Router(predicates), "on"
+    except Exception as exc:  # an unroutable set still runs, unrouted
+        log.warning("%s: routing is off for this rule set: %s", runtime, exc)
+        return None, f"off: {type(exc).__name__}: {exc}"

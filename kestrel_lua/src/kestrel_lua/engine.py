@@ -10,7 +10,7 @@ import attrs
 
 from kestrel_core import ir
 from kestrel_core.errors import CompileError
-from kestrel_core.runtime.python.router import Router
+from kestrel_core.runtime.python.router import router_or_none
 from kestrel_lua.codegen import LuaGenerator
 from kestrel_lua.columns import ColumnPlan, LuaValues
 from kestrel_lua.host import HostCallbacks, Regexes
@@ -130,13 +130,9 @@ class CompiledEql:
             ir.Predicate(i, p.rule_id, p.step, p.category, p.condition)
             for i, p in enumerate(self.predicates)
         ]
-        try:
-            router = Router(local)
-        except Exception as exc:  # an unroutable set still runs, unrouted
-            log.warning("lua: routing is off for this rule set: %s", exc)
-            self.routing = f"off: {type(exc).__name__}: {exc}"
+        router, self.routing = router_or_none(local, "lua")
+        if router is None:
             return None
-        self.routing = "on"
         return Planner(router, [p.category for p in local], columns)
 
     def run(self, events: Sequence[Event]) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:

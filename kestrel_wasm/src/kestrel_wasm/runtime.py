@@ -21,7 +21,7 @@ from kestrel_core import ir
 from kestrel_core.errors import CompileError, KestrelError
 from kestrel_core.events.model import Event
 from kestrel_core.runtime.interpreter import matches
-from kestrel_core.runtime.python.router import Router
+from kestrel_core.runtime.python.router import router_or_none
 from kestrel_wasm.codegen import Generated, WatGenerator
 from kestrel_wasm.engine import Limits, WasmEngine
 from kestrel_wasm.instance import BatchModule, ModuleFault, V1Package
@@ -129,13 +129,9 @@ class WasmPredicates:
 
     def _planner(self, local: Sequence[ir.Predicate]) -> Planner | None:
         """The router over the IR predicates (local ids); ``None`` (unrouted) if it fails."""
-        try:
-            router = Router(local)
-        except Exception as exc:  # an unroutable set still runs, unrouted
-            log.warning("wasm: routing is off for this rule set: %s", exc)
-            self.routing = f"off: {type(exc).__name__}: {exc}"
+        router, self.routing = router_or_none(local, "wasm")
+        if router is None:
             return None
-        self.routing = "on"
         subset = self.module.encoder.subset if self.module is not None else _no_subset
         return Planner(
             router,
