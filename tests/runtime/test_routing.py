@@ -15,7 +15,6 @@ from kestrel_core.runtime.python.index import (
     PRESENT,
     SLASH_BASE,
     TAIL,
-    TEST,
     Atom,
     basename,
     plan,
@@ -172,38 +171,3 @@ def test_predicates_outside_the_split_see_every_field() -> None:
                 if interpreter.matches(p.condition, e)]
     assert expected == [(0, 3), (1, 1), (1, 3)]
     assert PythonRuntime().compile(preds, None).evaluate(events) == expected
-
-
-def test_a_regex_is_routed_by_its_answer_per_distinct_value() -> None:
-    """A condition on one field that no table can key (a regular expression) is a ``test``:
-    the router answers it once per distinct value, so a predicate gated by it and by a common
-    equality is evaluated only on the events whose value it accepts."""
-    os_type = ir.Field(("host", "os", "type"))
-    rx = ir.Match("regex", IMAGE, (r".*\\(cmd|powershell)\.exe",), True)
-    cond = ir.And((ir.Compare("==", os_type, ir.Literal("windows")), rx))
-    preds = [ir.Predicate(0, "rx", 0, "process", cond)]
-    (cat, _any) = plan(preds, merge_any=True)
-    (atom,) = cat.routes[0] or ()
-    assert atom.kind == TEST and atom.path == ("Image",) and cat.tests[atom.value] == rx
-    compiled = PythonRuntime().compile(preds, None)
-    assert compiled.stats()["tested"] == 1
-    images = ["C:\\Windows\\cmd.exe", "C:\\x\\notepad.exe", "C:\\y\\POWERSHELL.EXE"]
-    events = [
-        make_event({"host": {"os": {"type": "windows"}}, "Image": images[n % 3]}, ("process",))
-        for n in range(30)
-    ]
-    expected = [(i, 0) for i, e in enumerate(events) if interpreter.matches(cond, e)]
-    assert len(expected) == 20
-    assert compiled.evaluate(events) == expected
-    assert compiled.stats()["predicates_evaluated"] == 20  # never on notepad.exe
-
-
-def test_a_condition_true_on_a_missing_field_is_never_a_test() -> None:
-    """The router sees only the fields an event holds: ``isnull(x) in (true)`` reads one field
-    but is true without it, so it must not be routed on that field's values."""
-    cond = ir.In(ir.IsNull(IMAGE), (ir.Literal(True),))
-    preds = [ir.Predicate(0, "n", 0, None, cond)]
-    events = [make_event({}), make_event({"Image": "a"}), make_event({"CommandLine": "b"})]
-    assert PythonRuntime().compile(preds, None).evaluate(events) == [(0, 0), (2, 0)]
-    assert all(a.kind != TEST for a in requirement(cond) or ())
-

@@ -19,12 +19,7 @@ Atoms (``path`` is the field, ``case_insensitive`` says whether the lowercased v
   field;
 * ``tail``: the last character of the value is ``value`` (a short suffix such as ``"* "``);
 * ``present``: the value is not null, as every comparison, ``in``, match or string function of
-  a field needs to be true *or false* (three-valued logic);
-* ``test``: a sub-condition that reads one field and nothing else (a regular expression, a
-  list of wildcards, ``not`` of them beside a match) is true. Its value is the sub-condition's
-  number in :attr:`CategoryPlan.tests`; the router evaluates it once per distinct value of the
-  field (the same images, paths and companies recur in every event stream) and caches the
-  answer. It is offered where the other atoms are inexact (literals, presence) or missing.
+  a field needs to be true *or false* (three-valued logic).
 
 Requirements are computed for both truth values of every node (``not`` swaps them):
 ``and`` true takes the cheapest operand's requirement (any one suffices); ``and`` false the
@@ -57,7 +52,6 @@ MIN_LITERAL = 3
 
 FieldKey = tuple[tuple[str | int, ...], bool]  # (path, case_insensitive)
 EQ, BASE, SLASH_BASE, LIT, TAIL, PRESENT = "eq", "base", "base/", "lit", "tail", "present"
-TEST = "test"
 
 
 @attrs.frozen
@@ -229,8 +223,6 @@ def _in(node: ir.In) -> tuple[Requirement, Requirement]:
 PRESENT_COST = 0.95
 #: The least share of events a literal holding a path separator is guessed to occur in.
 PATH_LITERAL_COST = 0.01
-#: The least share of events a literal ending with a path separator (a directory) holds on.
-DIRECTORY_LITERAL_COST = 0.2
 CATEGORY_FIELD = ("event", "category")
 #: A requirement on one field is never costlier than the field's presence.
 FIELD_CAP = 0.9
@@ -244,9 +236,6 @@ class CostModel:
 
     def __init__(self, share: Counter | None = None, category: str | None = None) -> None:
         self.share: Counter = share if share is not None else Counter()
-        #: single-field sub-conditions offered as ``test`` atoms: node -> number, number -> cost
-        self.tests: dict[ir.Expr, int] = {}
-        self.test_costs: dict[int, float] = {}
         #: the plan's category: ``event.category == category`` holds on about every event
         self.category = category
         self.distinct: Counter = Counter(
@@ -257,17 +246,12 @@ class CostModel:
         """The guessed probability that ``atom`` holds on an event."""
         if atom.kind == PRESENT:
             return PRESENT_COST
-        if atom.kind == TEST:
-            return self.test_costs[atom.value]
         if atom.kind == EQ and atom.path == CATEGORY_FIELD and atom.value == self.category:
             return PRESENT_COST
         if atom.kind == LIT:
             p = min(0.5, 0.4 * 0.55 ** (len(atom.value) - MIN_LITERAL))
-            # path fragments (``\\windows\\system32\\``) are common whatever their length,
-            # and a directory (a fragment ending with a separator) holds many files
+            # path fragments (``\\windows\\system32\\``) are common whatever their length
             floor = PATH_LITERAL_COST if ("\\" in atom.value or "/" in atom.value) else 0.01
-            if atom.value.endswith(("\\", "/")):
-                floor = DIRECTORY_LITERAL_COST
             p = max(p, floor)
         elif atom.kind == TAIL:
             p = 0.1
@@ -328,69 +312,10 @@ def leaf_atoms(condition: ir.Expr) -> set[Atom]:
     return out
 
 
-#: A ``test`` atom is offered only in place of a requirement that holds at least this often (a
-#: good literal prefilter is cheaper: a test runs once per distinct value, and command lines
-#: rarely repeat) ...
-TEST_ABOVE = 0.25
-#: ... and is guessed to hold this share as often as the requirement it replaces.
-TEST_SHARE = 0.3
-_INEXACT = frozenset([LIT, TAIL, PRESENT, BASE, SLASH_BASE])
-
-
-def _reads(node: ir.Expr) -> frozenset[tuple[str | int, ...]] | None:
-    """Every field path a node below ``and``/``or``/``not`` reads; ``None`` when it reads
-    anything else (the event's time, a process tree, an external runtime)."""
-    out: set[tuple[str | int, ...]] = set()
-    stack: list[Any] = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, ir.Field):
-            out.add(item.path)
-        elif isinstance(item, ir.Literal):
-            continue
-        elif isinstance(item, (ir.Compare, ir.Arith)):
-            stack += [item.left, item.right]
-        elif isinstance(item, (ir.IsNull, ir.Not, ir.Neg, ir.Match)):
-            stack.append(item.operand)
-        elif isinstance(item, ir.In):
-            stack += [item.operand, *item.values]
-        elif isinstance(item, (ir.And, ir.Or)):
-            stack += item.operands
-        elif isinstance(item, ir.Call):
-            stack += item.args
-        else:
-            return None
-    return frozenset(out)
-
-
-def _selective(node: ir.Expr) -> bool:
-    """Whether a leaf tests values (a match, a string function, ``in``, ``==``) rather than
-    presence, a range or a negation: only those make ``test`` atoms that are rarely true."""
-    if isinstance(node, ir.Match):
-        # ``"?*"`` only says the string is not empty
-        return node.kind != "wildcard" or any(p.strip("*?") for p in node.patterns)
-    if isinstance(node, ir.In):
-        return True
-    if isinstance(node, ir.Call):
-        return node.name in _LITERAL_CALLS or node.name == "cidrmatch"
-    return isinstance(node, ir.Compare) and node.op == "=="
-
-
-def requirement(
-    condition: ir.Expr, costs: CostModel | None = None, tests: bool = False
-) -> Requirement:
-    """Atoms, one of which holds whenever ``condition`` is true (``None``: no requirement).
-
-    ``tests``: also offer ``test`` atoms (registered in ``costs.tests``) for sub-conditions on
-    one field whose other requirements are inexact.
-    """
+def requirement(condition: ir.Expr, costs: CostModel | None = None) -> Requirement:
+    """Atoms, one of which holds whenever ``condition`` is true (``None``: no requirement)."""
     costs = costs or CostModel()
     memo: dict[int, tuple[Requirement, Requirement]] = {}
-    #: per node: the one field it reads and whether it is selective (None: not a test)
-    single: dict[int, tuple[tuple[str | int, ...], bool] | None] = {}
-    #: per node: the fields non-null whenever it is (true, false); the router tests a field's
-    #: values only when the event holds it, so a test must need its field
-    needs: dict[int, tuple[frozenset, frozenset]] = {}
 
     def union(reqs: Iterable[Requirement]) -> Requirement:
         out: set[Atom] = set()
@@ -403,33 +328,7 @@ def requirement(
     def best(reqs: Iterable[Requirement]) -> Requirement:
         return min(reqs, key=costs.requirement, default=None)
 
-    def offer(node: ir.Expr, true: Requirement) -> Requirement:
-        """``true``, or a ``test`` atom of ``node`` when that is cheaper."""
-        found = single.get(id(node))
-        if found is None or not found[1] or found[0] not in needs[id(node)][0]:
-            return true
-        if true is not None and not any(a.kind in _INEXACT for a in true):
-            return true  # equalities already say exactly when it holds
-        before = min(1.0, costs.requirement(true))
-        if before < TEST_ABOVE:
-            return true
-        cost = TEST_SHARE * before
-        number = costs.tests.setdefault(node, len(costs.tests))
-        costs.test_costs[number] = cost
-        return frozenset([Atom(TEST, found[0], False, number)])
-
     for node in _post_order(condition):
-        if isinstance(node, (ir.Not, ir.And, ir.Or)):
-            kids = [single.get(id(k)) for k in _children(node)]
-            paths = {k[0] for k in kids if k is not None}
-            if tests and all(k is not None for k in kids) and len(paths) == 1:
-                if isinstance(node, ir.Not):
-                    selective = False
-                elif isinstance(node, ir.And):
-                    selective = any(k[1] for k in kids)  # type: ignore[index]
-                else:
-                    selective = all(k[1] for k in kids)  # type: ignore[index]
-                single[id(node)] = (paths.pop(), selective)
         if isinstance(node, ir.Not):
             true, false = memo[id(node.operand)]
             memo[id(node)] = (false, true)
@@ -441,16 +340,6 @@ def requirement(
             memo[id(node)] = (union(t for t, _ in kids), best(f for _, f in kids))
         else:
             memo[id(node)] = _leaf(node)
-            if tests:
-                reads = _reads(node)
-                if reads is not None and len(reads) == 1:
-                    (path,) = reads
-                    if routable(path):
-                        single[id(node)] = (path, _selective(node))
-        if tests:
-            _required_step(node, needs)
-            true, false = memo[id(node)]
-            memo[id(node)] = (offer(node, true), false)
     return memo[id(condition)][0]
 
 
@@ -485,27 +374,22 @@ def required_fields(condition: ir.Expr) -> frozenset[tuple[str | int, ...]]:
     analysis does not know require nothing)."""
     memo: dict[int, tuple[frozenset, frozenset]] = {}
     for node in _post_order(condition):
-        _required_step(node, memo)
-    return memo[id(condition)][0]
-
-
-def _required_step(node: ir.Expr, memo: dict[int, tuple[frozenset, frozenset]]) -> None:
-    """The fields non-null whenever ``node`` is (true, false), from its children's."""
-    if isinstance(node, ir.Not):
-        true, false = memo[id(node.operand)]
-        memo[id(node)] = (false, true)
-    elif isinstance(node, (ir.And, ir.Or)):
-        kids = [memo[id(k)] for k in node.operands]
-        trues, falses = [t for t, _ in kids], [f for _, f in kids]
-        if isinstance(node, ir.And):
-            memo[id(node)] = (_all_of(trues), _common(falses))
+        if isinstance(node, ir.Not):
+            true, false = memo[id(node.operand)]
+            memo[id(node)] = (false, true)
+        elif isinstance(node, (ir.And, ir.Or)):
+            kids = [memo[id(k)] for k in node.operands]
+            trues, falses = [t for t, _ in kids], [f for _, f in kids]
+            if isinstance(node, ir.And):
+                memo[id(node)] = (_all_of(trues), _common(falses))
+            else:
+                memo[id(node)] = (_common(trues), _all_of(falses))
+        elif isinstance(node, ir.IsNull):
+            memo[id(node)] = (frozenset(), _leaf_fields(node.operand))
         else:
-            memo[id(node)] = (_common(trues), _all_of(falses))
-    elif isinstance(node, ir.IsNull):
-        memo[id(node)] = (frozenset(), _leaf_fields(node.operand))
-    else:
-        fields = _leaf_fields(node)
-        memo[id(node)] = (fields, fields)
+            fields = _leaf_fields(node)
+            memo[id(node)] = (fields, fields)
+    return memo[id(condition)][0]
 
 
 # -------------------------------------------------------------------------------------------
@@ -523,10 +407,6 @@ class CategoryPlan:
     slash_base: dict[FieldKey, dict[str, list[ir.Predicate]]] = attrs.field(factory=dict)
     lit: dict[FieldKey, dict[str, list[ir.Predicate]]] = attrs.field(factory=dict)
     tail: dict[FieldKey, dict[str, list[ir.Predicate]]] = attrs.field(factory=dict)
-    #: (path, False) -> test number -> predicates filed under that sub-condition being true
-    test: dict[FieldKey, dict[int, list[ir.Predicate]]] = attrs.field(factory=dict)
-    #: test number -> the sub-condition (reading one field) the router evaluates
-    tests: dict[int, ir.Expr] = attrs.field(factory=dict)
     #: path -> predicates filed under the field's presence
     present: dict[tuple[str | int, ...], list[ir.Predicate]] = attrs.field(factory=dict)
     scanned: list[ir.Predicate] = attrs.field(factory=list)
@@ -545,7 +425,7 @@ class CategoryPlan:
     def routed(self) -> list[ir.Predicate]:
         """The predicates reached through an atom, each once, by id."""
         out: dict[int, ir.Predicate] = {}
-        for tables in (self.eq, self.base, self.slash_base, self.lit, self.tail, self.test):
+        for tables in (self.eq, self.base, self.slash_base, self.lit, self.tail):
             for table in tables.values():
                 for preds in table.values():
                     out.update((p.id, p) for p in preds)
@@ -556,15 +436,14 @@ class CategoryPlan:
     def hot_fields(self) -> list[FieldKey]:
         """The fields the dispatch reads (lowercased for case-insensitive atoms), stable order."""
         keys: list[FieldKey] = []
-        for tables in (self.eq, self.base, self.slash_base, self.lit, self.tail, self.test):
+        for tables in (self.eq, self.base, self.slash_base, self.lit, self.tail):
             keys.extend(tables)
         keys.extend((path, False) for path in self.present)
         return list(dict.fromkeys(keys))
 
     def kind_of(self, predicate_id: int) -> str:
-        """``indexed`` (hash keys only), ``prefiltered`` (a literal), ``tested`` (a
-        sub-condition on one field), ``guarded`` (a field's presence), ``scanned`` or
-        ``never``."""
+        """``indexed`` (hash keys only), ``prefiltered`` (a literal), ``guarded`` (a field's
+        presence), ``scanned`` or ``never``."""
         req = self.routes[predicate_id]
         if req is None:
             return "scanned"
@@ -573,8 +452,6 @@ class CategoryPlan:
             return "never"
         if PRESENT in kinds:
             return "guarded"
-        if TEST in kinds:
-            return "tested"
         return "prefiltered" if LIT in kinds else "indexed"
 
 
@@ -617,7 +494,7 @@ def plan_one(
         share.update(leaf_atoms(p.condition))
     costs = CostModel(share, category)
     for p in preds:
-        req = requirement(p.condition, costs, tests=True)
+        req = requirement(p.condition, costs)
         result.routes[p.id] = req
         result.needs[p.id] = required_fields(p.condition)
         if req is None:
@@ -626,7 +503,6 @@ def plan_one(
             result.never.append(p)
         else:
             _file(result, p, req)
-    result.tests = {number: node for node, number in costs.tests.items()}
     return result
 
 
@@ -639,7 +515,7 @@ def _file(result: CategoryPlan, p: ir.Predicate, req: frozenset[Atom]) -> None:
             continue  # the field's presence already files it
         tables = {
             EQ: result.eq, BASE: result.base, SLASH_BASE: result.slash_base, LIT: result.lit,
-            TAIL: result.tail, TEST: result.test,
+            TAIL: result.tail,
         }[atom.kind]
         bucket = tables.setdefault(atom.field, {}).setdefault(atom.value, [])
         if not bucket or bucket[-1] is not p:

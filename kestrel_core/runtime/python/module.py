@@ -44,7 +44,6 @@ from kestrel_core.runtime.python.index import (
     PRESENT,
     SLASH_BASE,
     TAIL,
-    TEST,
     CategoryPlan,
     FieldKey,
     plan,
@@ -148,7 +147,7 @@ class ModuleBuilder:
         #: predicate id -> the name of the frozenset of dotted fields it needs
         self.needs: dict[int, str] = {}
         self.stats: dict[str, int] = {
-            "indexed": 0, "prefiltered": 0, "tested": 0, "guarded": 0, "scanned": 0, "never": 0,
+            "indexed": 0, "prefiltered": 0, "guarded": 0, "scanned": 0, "never": 0,
         }
 
     # -- predicate code -----------------------------------------------------------------------
@@ -216,30 +215,16 @@ class ModuleBuilder:
         routers = []
         for path in paths:
             self.paths[path] = None
-            name = self._router(index, path, tables, present.get(path, []), cat.tests)
+            name = self._router(index, path, tables, present.get(path, []))
             routers.append(f"    {dotted_name(path)!r}: {name},")
         table_name = f"_RT_{index}"
         self.tables.append("\n".join([f"{table_name} = {{", *routers, "}"]))
         always_src = "(" + "".join(f"{pid}, " for pid in sorted(set(always))) + ")"
         return table_name, always_src
 
-    def _test(self, name: str, node: ir.Expr) -> None:
-        """``name(ff)``: whether ``node`` (which reads one field of ``ff``) is true; true when
-        it raises, so that the predicate is evaluated and its fault counted there."""
-        scope = Scope(self.paths)
-        try:
-            test = ExprGenerator(self.consts, scope).true(node)
-        except RecursionError as exc:
-            raise CompileError("condition too deep") from exc
-        body = [*scope.loads, *scope.prelude, f"return True if {test} else False"]
-        self.functions.append("\n".join([
-            f"def {name}(ff):", "    try:", *("        " + line for line in body),
-            "    except Exception:", "        return True",
-        ]))
-
     def _router(
         self, index: int, path: tuple, tables: dict[tuple[str, FieldKey], dict[Any, list[int]]],
-        present: list[int], tests: dict[int, ir.Expr],
+        present: list[int],
     ) -> str:
         """``_route_<k>_<n>(v)``: the candidates one value of field ``path`` routes to."""
 
@@ -295,15 +280,6 @@ class ModuleBuilder:
                 strings += [f"# {_describe(field)} contains", f"for _, t in {name}({key}):",
                             "    c += t"]
                 lists.append(f"c += _candidates({name}, {key})")
-        checks = tables.get((TEST, (path, False)))
-        uses_view = bool(checks)
-        for number, pids in sorted((checks or {}).items()):
-            name = f"_X{index}_{number}"
-            self._test(name, tests[number])
-            found = "".join(f"{i}, " for i in sorted(set(pids)))
-            line = [f"if {name}(d):", f"    c += ({found})"]
-            strings += line
-            lists += line
         n = len(self.tables)
         always = ""
         if present:
@@ -327,7 +303,6 @@ class ModuleBuilder:
             "        return t",
             "    c = []",
             *(["    l = v.lower()"] if uses_lower else []),
-            *([f"    d = {{{dotted!r}: v}}"] if uses_view else []),
             *("    " + line for line in strings),
             *([f"    c += {always}"] if always else []),
             "    t = tuple(c)",
@@ -346,7 +321,6 @@ class ModuleBuilder:
             "        return t",
             "c = []",
             *(["l = v and _lower(v)"] if uses_lower else []),
-            *([f"d = {{{dotted!r}: v}}"] if uses_view else []),
             *lists,
             *([f"c += {always}"] if always else []),
             "if k is not None:",
