@@ -28,6 +28,15 @@ def _version(dist: str) -> str | None:
         return None
 
 
+def _native() -> str:
+    """Whether Kestrel runs its native speedups (the bench children inherit the setting)."""
+    try:
+        from kestrel_core import native
+    except ImportError:
+        return "unknown"
+    return native.describe()
+
+
 def describe() -> dict[str, Any]:
     """CPU model, cores, memory, load, Python and the versions of what was measured."""
     memory = None
@@ -49,5 +58,6 @@ def describe() -> dict[str, Any]:
         "kestrel_core": _version("kestrel-core"),
         "eql": _version("eql"),
         "orjson": _version("orjson"),
+        "native": _native(),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }

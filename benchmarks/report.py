@@ -150,7 +150,8 @@ def markdown(summary: dict[str, Any], command: str, notes: str) -> str:
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Python {m['python']} "
         f"({m['platform']}); eql {m['eql'] or 'not installed'}; {m['date']}; load average "
-        f"{' / '.join(map(str, m.get('load_average') or []))} (1/5/15 min) at the end.",
+        f"{' / '.join(map(str, m.get('load_average') or []))} (1/5/15 min) at the end; "
+        f"{m.get('native') or 'native speedups: not recorded'}.",
         "",
         f"Events: {ev['count']:,} generated ECS events ({ev['bytes'] / 1e6:,.0f} MB, seed "
         f"{ev['seed']}, {ev['attacks']} attack chains), `{ev['name']}`.",

@@ -42,7 +42,9 @@ def _print_table(rows: list[dict]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Kestrel plugins", show_lines=False)
+    from kestrel_core import native
+
+    table = Table(title="Kestrel plugins", caption=native.describe(), show_lines=False)
     for col in ("name", "distribution", "version", "status", "components"):
         table.add_column(col)
     status_style = {"active": "green", "error": "bold red", "disabled": "yellow"}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from kestrel_core import native
+
 _GETTERS: dict[tuple[str | int, ...], Callable[[Any], Any]] = {}
 _MAX_GETTERS = 65536
 
@@ -222,7 +224,7 @@ class FlatView:
             return out
         if type(fields) is dict:
             try:
-                self._walk(fields, self._root, out, fields)
+                native.walk(fields, self._root, out, fields, lookup, _Ambiguous)
                 return out
             except _Ambiguous:
                 out = {}
@@ -232,27 +234,3 @@ class FlatView:
                 out[name] = value
         return out
 
-    def _walk(
-        self, node: dict, trie: dict[str, _Entry], out: dict[str, Any], root: Any
-    ) -> None:
-        get = trie.get
-        for key, value in node.items():
-            entry = get(key)
-            if entry is None or value is None:
-                continue
-            name, child, conflicts, below = entry
-            if conflicts:
-                for other in conflicts:
-                    if other in node:
-                        raise _Ambiguous
-            if name is not None:
-                out[name] = value
-            if child is not None:
-                if type(value) is dict:
-                    self._walk(value, child, out, root)
-                else:
-                    # a list of objects (values collected) or something else: the general way
-                    for below_name, path in below:
-                        found = lookup(root, path)
-                        if found is not None:
-                            out[below_name] = found

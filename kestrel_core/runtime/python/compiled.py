@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
+from kestrel_core import native
 from kestrel_core.events.fields import FlatView, lookup
 from kestrel_core.runtime import functions, patterns
 from kestrel_core.runtime.python import helpers
@@ -97,6 +98,8 @@ def namespace_for(fault: Callable[[str, BaseException], None]) -> dict[str, Any]
             "_contains_any": patterns.contains_any,
             "_automaton": build_automaton,
             "_fault": fault,
+            "_route_fields": native.route_fields,
+            "_NOCACHE": {},
         }
     )
     return namespace

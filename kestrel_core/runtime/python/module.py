@@ -6,7 +6,7 @@ Layout of the generated source (read it with ``kestrel compile --emit python``):
     def _pred_17(f, ff, e, h): ...           # one predicate: appends 17 to h when true
     def _route_0_3(v): ...                   # the candidates of one field's value
     _E0_0 = {'c:\\x.exe': (17,)}           # routing tables (see .index), automata, caches
-    _RT_0 = {'process.name': _route_0_3}     # per category: field -> its router
+    _RT_0 = {'process.name': (_route_0_3, _K0_3)}  # per category: field -> router, its cache
     _FLAT = _flat_view([...])                # every field the rules read
     def _evaluate(events): ...               # the batch loop
 
@@ -215,8 +215,8 @@ class ModuleBuilder:
         routers = []
         for path in paths:
             self.paths[path] = None
-            name = self._router(index, path, tables, present.get(path, []))
-            routers.append(f"    {dotted_name(path)!r}: {name},")
+            name, cache = self._router(index, path, tables, present.get(path, []))
+            routers.append(f"    {dotted_name(path)!r}: ({name}, {cache}),")
         table_name = f"_RT_{index}"
         self.tables.append("\n".join([f"{table_name} = {{", *routers, "}"]))
         always_src = "(" + "".join(f"{pid}, " for pid in sorted(set(always))) + ")"
@@ -225,8 +225,10 @@ class ModuleBuilder:
     def _router(
         self, index: int, path: tuple, tables: dict[tuple[str, FieldKey], dict[Any, list[int]]],
         present: list[int],
-    ) -> str:
-        """``_route_<k>_<n>(v)``: the candidates one value of field ``path`` routes to."""
+    ) -> tuple[str, str]:
+        """``_route_<k>_<n>(v)``: the candidates one value of field ``path`` routes to; and
+        the name of the dict caching them per string value (``_NOCACHE``, always empty, for a
+        router on presence only)."""
 
         def entry(value: Any, pids: list[int]) -> str:
             found = "".join(f"{i}, " for i in sorted(set(pids)))
@@ -291,7 +293,7 @@ class ModuleBuilder:
             self.functions.append("\n".join([
                 f"def {router}(v):", f"    {f'present: {dotted}'!r}", f"    return {always}",
             ]))
-            return router
+            return router, "_NOCACHE"
         cache = f"_K{index}_{n}"
         self.tables.append(f"{cache} = {{}}")
         # A string's candidates are computed once per distinct value and cached (the same
@@ -335,7 +337,7 @@ class ModuleBuilder:
             f"def {router}(v):", f"    {f'the candidates routed on {dotted}'!r}",
             *("    " + line for line in body),
         ]))
-        return router
+        return router, cache
 
     # -- the module ---------------------------------------------------------------------------
 
@@ -355,19 +357,13 @@ class ModuleBuilder:
             "    if len(cats) == 1:",
             "        rt, c = _CATS.get(cats[0], _ANY)",
             "        c = list(c)",
-            "        for k, v in ff.items():",
-            "            r = rt.get(k)",
-            "            if r is not None:",
-            "                c += r(v)",
+            "        _route_fields(rt, ff, c)",
             "        return c",
             "    planned = [_CATS[x] for x in dict.fromkeys(cats) if x in _CATS] or [_ANY]",
             "    c = []",
             "    for rt, always in planned:",
             "        c += always",
-            "        for k, v in ff.items():",
-            "            r = rt.get(k)",
-            "            if r is not None:",
-            "                c += r(v)",
+            "        _route_fields(rt, ff, c)",
             "    return c",
         ]
         if self.router:

@@ -1,0 +1,86 @@
+"""The optional native speedups, or their pure-Python twins.
+
+``kestrel_core._speedups`` (C, built when kestrel-core is installed where a C compiler and the
+Python headers are present) implements two per-event loops of the python runtime: the flat-view
+walk over an event and the router's pass over the fields the event holds. Each has a Python twin
+here with the same behaviour; the tests run both. ``KESTREL_PURE_PYTHON=1`` in the environment
+makes Kestrel use the twins even when the extension is built (to compare, or to rule it out).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+#: The environment variable that turns the native speedups off.
+PURE_PYTHON_ENV = "KESTREL_PURE_PYTHON"
+
+Walk = Callable[[dict, dict, dict, Any, Callable[..., Any], type], None]
+RouteFields = Callable[[dict, dict, list], None]
+
+
+def route_fields_py(table: dict, ff: dict, candidates: list) -> None:
+    """For every field of ``ff`` with an entry ``(router, cache)`` in ``table``: append the
+    candidates ``router(value)`` returns (the router caches them itself)."""
+    get = table.get
+    for key, value in ff.items():
+        entry = get(key)
+        if entry is not None:
+            candidates += entry[0](value)
+
+
+def walk_py(
+    node: dict, trie: dict, out: dict, root: Any, lookup: Callable[..., Any], ambiguous: type
+) -> None:
+    """Fill ``out`` with the viewed values under ``node`` (see
+    :class:`kestrel_core.events.fields.FlatView`): ``trie`` maps a key of ``node`` to (dotted
+    name or None, child trie or None, conflicting keys, (name, path) of the paths below)."""
+    get = trie.get
+    for key, value in node.items():
+        entry = get(key)
+        if entry is None or value is None:
+            continue
+        name, child, conflicts, below = entry
+        if conflicts:
+            for other in conflicts:
+                if other in node:
+                    raise ambiguous
+        if name is not None:
+            out[name] = value
+        if child is not None:
+            if type(value) is dict:
+                walk_py(value, child, out, root, lookup, ambiguous)
+            else:
+                # a list of objects (values collected) or something else: the general way
+                for below_name, path in below:
+                    found = lookup(root, path)
+                    if found is not None:
+                        out[below_name] = found
+
+
+def _load() -> Any:
+    if os.environ.get(PURE_PYTHON_ENV, "").strip() not in ("", "0"):
+        return None
+    try:
+        from kestrel_core import _speedups  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _speedups
+
+
+_native = _load()
+
+#: Whether the native speedups are in use.
+NATIVE: bool = _native is not None
+walk: Walk = _native.walk if _native is not None else walk_py
+route_fields: RouteFields = _native.route if _native is not None else route_fields_py
+
+
+def describe() -> str:
+    """One line for ``kestrel plugins list``: which implementation runs the per-event loops."""
+    if NATIVE:
+        return "native speedups: on (kestrel_core._speedups)"
+    if os.environ.get(PURE_PYTHON_ENV, "").strip() not in ("", "0"):
+        return f"native speedups: off ({PURE_PYTHON_ENV} is set)"
+    return "native speedups: off (not built: kestrel-core was installed without a C compiler)"
