@@ -1,8 +1,9 @@
 """The optional native speedups, or their pure-Python twins.
 
 ``kestrel_core._speedups`` (C, built when kestrel-core is installed where a C compiler and the
-Python headers are present) implements two per-event loops of the python runtime: the flat-view
-walk over an event and the router's pass over the fields the event holds. Each has a Python twin
+Python headers are present) implements three per-event loops of the python runtime: the
+flat-view walk over an event, the router's pass over the fields the event holds, and the calls
+of the event's candidate predicates. Each has a Python twin
 here with the same behaviour; the tests run both. ``KESTREL_PURE_PYTHON=1`` in the environment
 makes Kestrel use the twins even when the extension is built (to compare, or to rule it out).
 """
@@ -18,6 +19,7 @@ PURE_PYTHON_ENV = "KESTREL_PURE_PYTHON"
 
 Walk = Callable[[dict, dict, dict, Any, Callable[..., Any], type], None]
 RouteFields = Callable[[dict, dict, list], None]
+CallCandidates = Callable[..., int]
 
 
 def route_fields_py(table: dict, ff: dict, candidates: list) -> None:
@@ -28,6 +30,25 @@ def route_fields_py(table: dict, ff: dict, candidates: list) -> None:
         entry = get(key)
         if entry is not None:
             candidates += entry[0](value)
+
+
+def call_candidates_py(
+    candidates: list, need: dict, functions: dict, f: Any, ff: dict, e: Any, hits: list,
+    fault: Callable[[str, BaseException], None],
+) -> int:
+    """Call ``functions[p](f, ff, e, hits)`` once for every distinct candidate ``p`` whose
+    ``need[p]`` (a set of dotted names) ``ff`` holds all of; an ``Exception`` from a call goes
+    to ``fault(function name, exception)``. Returns the number of calls."""
+    calls = 0
+    keys = ff.keys()
+    for p in candidates if len(candidates) == 1 else set(candidates):
+        if need[p] <= keys:
+            calls += 1
+            try:
+                functions[p](f, ff, e, hits)
+            except Exception as exc:  # a fault of that predicate on that event only
+                fault(functions[p].__name__, exc)
+    return calls
 
 
 def walk_py(
@@ -75,6 +96,9 @@ _native = _load()
 NATIVE: bool = _native is not None
 walk: Walk = _native.walk if _native is not None else walk_py
 route_fields: RouteFields = _native.route if _native is not None else route_fields_py
+call_candidates: CallCandidates = (
+    _native.call_candidates if _native is not None else call_candidates_py
+)
 
 
 def describe() -> str:

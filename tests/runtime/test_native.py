@@ -128,3 +128,53 @@ def test_the_extension_is_built_where_a_compiler_is() -> None:
         pytest.skip(f"{native.PURE_PYTHON_ENV} is set")
     assert _speedups is not None, "kestrel_core._speedups was not built: see the pip log"
     assert native.NATIVE and "on" in native.describe()
+
+
+def _predicates() -> tuple[dict, dict, list]:
+    """Functions 0..5 appending their id (3 raises, 5 needs a field never present), the sets
+    of fields they need, and the faults reported."""
+    faults: list = []
+
+    def make(n: int) -> Any:
+        def pred(f: Any, ff: dict, e: Any, h: list) -> None:
+            if n == 3:
+                raise ZeroDivisionError(f"fault in {n}")
+            h.append(n)
+
+        pred.__name__ = f"_pred_{n}"
+        return pred
+
+    functions = {n: make(n) for n in range(6)}
+    need = {n: frozenset(["a"] if n % 2 else ["a", "b"]) for n in range(5)}
+    need[5] = frozenset(["never"])
+    return functions, need, faults
+
+
+@needs_extension
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=12),
+       st.sets(st.sampled_from(["a", "b", "c"])))
+def test_native_candidate_calls_equal_the_python_ones(candidates: list, present: set) -> None:
+    ff = dict.fromkeys(present, 1)
+    results = []
+    for call in (_speedups.call_candidates, native.call_candidates_py):
+        functions, need, faults = _predicates()
+        hits: list = []
+        calls = call(list(candidates), need, functions, {}, ff, None, hits,
+                     lambda name, exc, faults=faults: faults.append((name, str(exc))))
+        results.append((calls, sorted(hits), faults))
+    assert results[0] == results[1]
+    calls, hits, faults = results[0]
+    assert len(set(hits)) == len(hits)  # each candidate once
+    if 3 in candidates and {"a"} <= present:
+        assert faults == [("_pred_3", "fault in 3")]
+
+
+@needs_extension
+def test_native_candidate_calls_let_an_interrupt_through() -> None:
+    def interrupted(f: Any, ff: dict, e: Any, h: list) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _speedups.call_candidates([0], {0: frozenset()}, {0: interrupted}, {}, {}, None, [],
+                                  lambda name, exc: None)

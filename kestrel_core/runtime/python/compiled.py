@@ -99,6 +99,7 @@ def namespace_for(fault: Callable[[str, BaseException], None]) -> dict[str, Any]
             "_automaton": build_automaton,
             "_fault": fault,
             "_route_fields": native.route_fields,
+            "_call_candidates": native.call_candidates,
             "_NOCACHE": {},
         }
     )
