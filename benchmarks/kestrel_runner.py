@@ -20,7 +20,9 @@ import attrs
 from benchmarks.latency import CountingSink, LatencySink, ReadTimes, percentile
 from benchmarks.rulesets import RuleText
 
-BATCH = 1024
+#: Events per batch: ``None`` is the engine's own choice (its runtime's preferred batch), as
+#: ``kestrel run`` makes it.
+BATCH: int | None = None
 #: "kestrel: rule not loaded: WHERE: rule 'ID': ERROR" (Engine's report of a dropped rule)
 _DROPPED = re.compile(r"rule not loaded: .*?rule '([^']+)': (.*)")
 
@@ -170,8 +172,9 @@ class KestrelHarness:
         sink = CountingSink()
         engine = self.engine([sink])
         started = time.perf_counter()
-        for start in range(0, len(events), BATCH):
-            engine.process(events[start : start + BATCH])
+        size = BATCH or engine.preferred_batch
+        for start in range(0, len(events), size):
+            engine.process(events[start : start + size])
         engine.finish()
         seconds = time.perf_counter() - started
         engine.close()
@@ -206,9 +209,10 @@ class KestrelHarness:
         base = tracemalloc.get_traced_memory()[0]
         events: Iterable[Any] = read_events([path], engine.schema, report=_quiet)
         batch: list[Any] = []
+        size = BATCH or engine.preferred_batch
         for event in islice(events, max_events):
             batch.append(event)
-            if len(batch) >= BATCH:
+            if len(batch) >= size:
                 engine.process(batch)
                 batch = []
         if batch:

@@ -28,6 +28,7 @@ from kestrel_core.ir import Predicate, predicates_for
 from kestrel_core.lineage import LINEAGE_RULE, HostConditions, ProcessTree
 from kestrel_core.pipes import PipeStream
 from kestrel_core.rules import Rule
+from kestrel_core.runtime.api import DEFAULT_BATCH
 
 
 @attrs.define(frozen=True)
@@ -124,6 +125,12 @@ class Detector:
             # Each runtime sees a dense 0..n-1 numbering; map back to the detector's ids.
             local = [attrs.evolve(p, id=i) for i, p in enumerate(preds)]
             self.compiled.append((available[name].compile(local, schema), [p.id for p in preds]))
+        #: events per batch the runtimes in use run best with (the largest of their preferences)
+        self.preferred_batch = max(
+            (getattr(available[k[0] if profile else k], "preferred_batch", DEFAULT_BATCH)
+             for k in groups),
+            default=getattr(runtime, "preferred_batch", DEFAULT_BATCH),
+        )
         stateful = [r for r in self.rules if r.kind != "event"]
         self.sequences = None
         if stateful:

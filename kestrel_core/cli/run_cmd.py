@@ -38,9 +38,9 @@ from kestrel_core.errors import ConfigError
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
-    default=1024,
-    show_default=True,
-    help="Events per batch.",
+    default=None,
+    help="Events per batch (default: what the runtime runs best with: python 32, wasm and "
+    "lua 1024).",
 )
 @click.option(
     "--stats-interval",
@@ -70,7 +70,7 @@ def run(
     workers: int | None,
     state_type: str | None,
     strict: bool,
-    batch_size: int,
+    batch_size: int | None,
     stats_interval: float,
     profile: bool,
     progress: bool | None,

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from kestrel_core.events.model import Event
+from kestrel_core.runtime.api import DEFAULT_BATCH
 
 POLICIES = ("block", "drop")
 
@@ -68,7 +69,10 @@ class EventBus:
         self.policy = policy
         self.threaded = threaded
         self.stats = BusStats()
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(1, queue_size))
+        # ``queue_size`` counts batches of 1,024 events: smaller batches queue proportionally
+        # more, so the events the reader may hold ahead does not depend on the batch size.
+        scale = max(1, DEFAULT_BATCH // max(1, batch_size))
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(1, queue_size) * scale)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="kestrel-reader", daemon=True)
         self._stopping = False

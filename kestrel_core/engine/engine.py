@@ -359,8 +359,16 @@ class Engine:
         for sink in self.sinks:
             sink.send(alerts)
 
-    def run_events(self, events: Iterable[Event], batch_size: int = 1024) -> None:
-        """Feed an event iterator through the engine in batches, then finish."""
+    @property
+    def preferred_batch(self) -> int:
+        """Events per batch when none is given: what the runtimes in use run best with
+        (the python runtime 32, wasm and Lua 1,024)."""
+        return self.detector.preferred_batch
+
+    def run_events(self, events: Iterable[Event], batch_size: int | None = None) -> None:
+        """Feed an event iterator through the engine in batches (default
+        :attr:`preferred_batch`), then finish."""
+        batch_size = batch_size or self.preferred_batch
         batch: list[Event] = []
         for event in events:
             batch.append(event)
@@ -407,15 +415,17 @@ class Engine:
             self.reader.stop()
 
     def run_files(
-        self, paths: Iterable[str], batch_size: int = 1024, follow: bool = False
+        self, paths: Iterable[str], batch_size: int | None = None, follow: bool = False
     ) -> None:
         """Read, decode and detect over files (``-``: stdin), in arrival order.
 
         With ``config.workers`` other than 1 (0: one per core), events are partitioned by host
         over worker processes (:mod:`kestrel_core.engine.workers`); the alerts are the same. A
         durable state store resumes reading where its last checkpoint was taken. ``follow``
-        keeps reading files as they grow, until :meth:`stop`.
+        keeps reading files as they grow, until :meth:`stop`. Events are read and detected in
+        batches of ``batch_size`` (default :attr:`preferred_batch`).
         """
+        batch_size = batch_size or self.preferred_batch
         workers = self.config.workers or os.cpu_count() or 1
         if workers > 1 and not follow:
             if self.durable:

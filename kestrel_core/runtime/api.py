@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 #: One hit: (index of the event in the batch, predicate id).
 Hit = tuple[int, int]
 
+#: Events per batch for a runtime that states no ``preferred_batch``.
+DEFAULT_BATCH = 1024
+
 
 @runtime_checkable
 class CompiledPredicates(Protocol):
@@ -49,3 +52,9 @@ class Runtime(Protocol):
     def source(self, predicates: Sequence[Predicate], schema: Schema) -> str:
         """The generated source for the set (``kestrel compile --emit NAME``)."""
         ...
+
+    # Optional: ``preferred_batch`` (int), the events per batch this runtime runs best with.
+    # The engine reads and detects in batches of the largest preference of the runtimes it
+    # uses (default :data:`DEFAULT_BATCH`) unless told otherwise (``kestrel run --batch-size``):
+    # a runtime paying a fixed cost per call (wasm, Lua) wants large batches; the python
+    # runtime, small ones, so the decoded events are still in the CPU cache when it reads them.

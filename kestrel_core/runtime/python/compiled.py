@@ -110,6 +110,11 @@ class PythonRuntime:
     """Compiles a rule set's IR into one generated Python function (built in)."""
 
     name = "python"
+    #: Small batches: the events just decoded are still in the CPU cache when the predicates
+    #: read them (measured, 100,000 events, 1 worker, end to end, medians: one rule about
+    #: 51,000 events/s in batches of 1,024 against 120,000-133,000 in batches of 8 to 64; all
+    #: Elastic rules 15,197 against 19,000-21,000 in batches of 32).
+    preferred_batch = 32
 
     def __init__(self, index: bool = True) -> None:
         self.index = index
