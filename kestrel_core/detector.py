@@ -115,6 +115,10 @@ class Detector:
         self.rule_ns: dict[str, int] = {}
         self._group_rule: list[str | None] = []
         self.compiled: list[tuple[Any, list[int]]] = []
+        #: events per batch the runtimes in use run best with (the largest of their preferences)
+        self.preferred_batch = (
+            0 if groups else getattr(runtime, "preferred_batch", DEFAULT_BATCH)
+        )
         for key, preds in groups.items():
             name = key[0] if profile else key
             self._group_rule.append(key[1] if profile else None)
@@ -125,12 +129,9 @@ class Detector:
             # Each runtime sees a dense 0..n-1 numbering; map back to the detector's ids.
             local = [attrs.evolve(p, id=i) for i, p in enumerate(preds)]
             self.compiled.append((available[name].compile(local, schema), [p.id for p in preds]))
-        #: events per batch the runtimes in use run best with (the largest of their preferences)
-        self.preferred_batch = max(
-            (getattr(available[k[0] if profile else k], "preferred_batch", DEFAULT_BATCH)
-             for k in groups),
-            default=getattr(runtime, "preferred_batch", DEFAULT_BATCH),
-        )
+            self.preferred_batch = max(
+                self.preferred_batch, getattr(available[name], "preferred_batch", DEFAULT_BATCH)
+            )
         stateful = [r for r in self.rules if r.kind != "event"]
         self.sequences = None
         if stateful:

@@ -80,8 +80,12 @@ def walk_py(
                         out[below_name] = found
 
 
+def _forced_off() -> bool:
+    return os.environ.get(PURE_PYTHON_ENV, "").strip() not in ("", "0")
+
+
 def _load() -> Any:
-    if os.environ.get(PURE_PYTHON_ENV, "").strip() not in ("", "0"):
+    if _forced_off():
         return None
     try:
         from kestrel_core import _speedups  # type: ignore[attr-defined]
@@ -105,6 +109,6 @@ def describe() -> str:
     """One line for ``kestrel plugins list``: which implementation runs the per-event loops."""
     if NATIVE:
         return "native speedups: on (kestrel_core._speedups)"
-    if os.environ.get(PURE_PYTHON_ENV, "").strip() not in ("", "0"):
+    if _forced_off():
         return f"native speedups: off ({PURE_PYTHON_ENV} is set)"
     return "native speedups: off (not built: kestrel-core was installed without a C compiler)"
