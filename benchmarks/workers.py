@@ -4,9 +4,9 @@ The rules go to a temporary ``.json`` rule file (the ``eql`` rule format). The r
 engine's own ``events_per_s`` from the stats line: its clock starts once the workers are ready
 (plugins loaded, rules compiled) and stops at the end of the input. Without that figure, the
 CLI's start-up is measured on an empty event file and subtracted, and a run small against its
-start-up is reported as start-up dominated instead of as a number. While it runs, the process tree is sampled: a run that never
-had a child process did not use workers, and is reported as "not yet" rather than as a
-multi-worker number.
+start-up is reported as start-up dominated instead of as a number. While it runs, the process
+tree is sampled: a run that never had a child process did not use workers, and is reported as
+"not yet" rather than as a multi-worker number.
 """
 
 from __future__ import annotations
