@@ -22,14 +22,24 @@ RouteFields = Callable[[dict, dict, list], None]
 CallCandidates = Callable[..., int]
 
 
+def run_program(node: tuple, want: bool, f: Any, ff: dict, e: Any) -> bool:
+    """The pure-Python evaluator of predicate programs (imported late: the runtime package
+    imports this module)."""
+    from kestrel_core.runtime.python.program import run_py
+
+    return run_py(node, want, f, ff, e)
+
+
 def route_fields_py(table: dict, ff: dict, candidates: list) -> None:
     """For every field of ``ff`` with an entry ``(router, cache)`` in ``table``: append the
-    candidates ``router(value)`` returns (the router caches them itself)."""
+    candidates ``router(value)`` returns (the router caches them itself); an entry
+    ``(None, ids)`` (a field routed on its presence) appends ``ids``."""
     get = table.get
     for key, value in ff.items():
         entry = get(key)
         if entry is not None:
-            candidates += entry[0](value)
+            router = entry[0]
+            candidates += entry[1] if router is None else router(value)
 
 
 def call_candidates_py(
@@ -37,17 +47,23 @@ def call_candidates_py(
     fault: Callable[[str, BaseException], None],
 ) -> int:
     """Call ``functions[p](f, ff, e, hits)`` once for every distinct candidate ``p`` whose
-    ``need[p]`` (a set of dotted names) ``ff`` holds all of; an ``Exception`` from a call goes
+    ``need[p]`` (a set of dotted names) ``ff`` holds all of, or run it when it is a program
+    ``(name, root)`` (appending ``p`` to ``hits`` when true); an ``Exception`` from a call goes
     to ``fault(function name, exception)``. Returns the number of calls."""
     calls = 0
     keys = ff.keys()
     for p in candidates if len(candidates) == 1 else set(candidates):
         if need[p] <= keys:
             calls += 1
+            fn = functions[p]
             try:
-                functions[p](f, ff, e, hits)
+                if type(fn) is tuple:  # a program (name, root): see runtime/python/program.py
+                    if run_program(fn[1], True, f, ff, e):
+                        hits.append(p)
+                else:
+                    fn(f, ff, e, hits)
             except Exception as exc:  # a fault of that predicate on that event only
-                fault(functions[p].__name__, exc)
+                fault(fn[0] if type(fn) is tuple else fn.__name__, exc)
     return calls
 
 

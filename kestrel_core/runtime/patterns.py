@@ -165,7 +165,9 @@ class MatchPlan:
     ``exact``: equal to one of these; ``prefixes`` / ``suffixes`` / ``contains``: starts with,
     ends with, contains one of these; ``affixes``: (prefix, suffix) pairs that must both hold
     without overlapping; ``regex``: one combined RE2 expression to match fully (``regex_ci``:
-    compiled case-insensitively); ``any_string``: every string matches (the pattern ``*``).
+    compiled case-insensitively); ``any_string``: every string matches (the pattern ``*``);
+    ``globs``: wildcards matched by :func:`glob_match` (planned so only for the native
+    evaluator, which matches them without a call into Python).
     """
 
     exact: frozenset[str] = frozenset()
@@ -176,6 +178,7 @@ class MatchPlan:
     regex: str | None = None
     regex_ci: bool = False
     any_string: bool = False
+    globs: tuple[str, ...] = ()
 
     def check(self, text: str) -> bool:
         """Evaluate the plan on one string (used for lists and by tests)."""
@@ -190,15 +193,48 @@ class MatchPlan:
         for pre, suf in self.affixes:
             if len(text) >= len(pre) + len(suf) and text.startswith(pre) and text.endswith(suf):
                 return True
+        if any(glob_match(text, g) for g in self.globs):
+            return True
         return self.regex is not None and compile_regex(self.regex, self.regex_ci)(text)
+
+
+def glob_match(text: str, pattern: str) -> bool:
+    """Whether the wildcard ``pattern`` (``*`` any run, ``?`` one character, no escapes)
+    matches all of ``text``: the greedy two-pointer match, at most len(text) * len(pattern)
+    steps (the twin of ``glob_match`` in ``kestrel_core/_speedups.c``)."""
+    t = p = 0
+    star, mark = -1, 0
+    n, m = len(text), len(pattern)
+    while t < n:
+        if p < m:
+            c = pattern[p]
+            if c == "*":
+                star, mark = p, t
+                p += 1
+                continue
+            if c == "?" or c == text[t]:
+                p += 1
+                t += 1
+                continue
+        if star < 0:
+            return False
+        p = star + 1  # let the last star take one more character
+        mark += 1
+        t = mark
+    while p < m and pattern[p] == "*":
+        p += 1
+    return p == m
 
 
 def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def plan_match(kind: str, patterns: Iterable[str], case_insensitive: bool) -> MatchPlan:
-    """Plan the cheapest checks for ``Match(kind, _, patterns, case_insensitive)``.
+def plan_match(
+    kind: str, patterns: Iterable[str], case_insensitive: bool, globs: bool = False
+) -> MatchPlan:
+    """Plan the cheapest checks for ``Match(kind, _, patterns, case_insensitive)``; with
+    ``globs``, wildcards of no simpler shape are :attr:`MatchPlan.globs` instead of RE2.
 
     Raises :class:`CompileError` naming the pattern when RE2 rejects a regular expression.
     """
@@ -219,11 +255,14 @@ def plan_match(kind: str, patterns: Iterable[str], case_insensitive: bool) -> Ma
     contains: list[str] = []
     affixes: list[tuple[str, str]] = []
     regexes: list[str] = []
+    complex_globs: list[str] = []
     for raw in patterns:
         pattern = raw.lower() if case_insensitive else raw
         parts = parse_wildcard(pattern)
         shape = tuple(p if p in (STAR, ONE) else "L" for p in parts)
-        if ONE in parts:
+        if globs and (ONE in parts or len(shape) > 3):
+            complex_globs.append(pattern)
+        elif ONE in parts:
             regexes.append(wildcard_to_re2(pattern))
         elif shape in ((), ("L",)):
             exact.append(parts[0] if parts else "")
@@ -249,4 +288,5 @@ def plan_match(kind: str, patterns: Iterable[str], case_insensitive: bool) -> Ma
         contains=_dedupe(contains),
         affixes=tuple(dict.fromkeys(affixes)),
         regex=regex,
+        globs=_dedupe(complex_globs),
     )

@@ -15,9 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kestrel_core import native
+from kestrel_core import ir, native
 from kestrel_core.events.fields import FlatView, _Ambiguous, lookup
+from kestrel_core.runtime.patterns import glob_match
+from kestrel_core.runtime.python import PythonRuntime
 
+from .conftest import make_event, program_of
 from .test_flat_view import EVENTS, PATHS
 
 try:
@@ -178,3 +181,60 @@ def test_native_candidate_calls_let_an_interrupt_through() -> None:
     with pytest.raises(KeyboardInterrupt):
         _speedups.call_candidates([0], {0: frozenset()}, {0: interrupted}, {}, {}, None, [],
                                   lambda name, exc: None)
+
+
+def _program_module(condition: ir.Expr, programs: bool) -> Any:
+    return PythonRuntime(programs=programs).compile(
+        [ir.Predicate(0, "rule", 0, None, condition)], None
+    )
+
+
+def test_a_faulting_program_is_reported_under_its_predicate_name() -> None:
+    # a function that raises, inside the program's Python leaf
+    boom = ir.Compare("==", ir.Call("add", (ir.Field(("a",)), ir.Literal(1))), ir.Literal(2))
+    condition = ir.And((ir.Compare("==", ir.Field(("b",)), ir.Literal("x")), boom))
+    compiled = _program_module(condition, programs=True)
+    assert program_of(compiled, 0) is not None
+    compiled._evaluate.__globals__["_f_add"] = _raises  # this module's namespace only
+    assert compiled.evaluate([make_event({"a": 1, "b": "x"})]) == []
+    stats = compiled.stats()
+    assert stats["faults"] == 1 and stats["faults_by_function"] == {"_pred_0": 1}
+    assert "RuntimeError: leaf failed" in stats["last_fault"]
+
+
+def _raises(*args: Any) -> Any:
+    raise RuntimeError("leaf failed")
+
+
+def test_the_pure_python_candidate_calls_run_programs() -> None:
+    condition = ir.In(ir.Field(("p", "name")), (ir.Literal("CMD.EXE"), ir.Literal(7)), True)
+    compiled = _program_module(condition, programs=True)
+    program = program_of(compiled, 0)
+    assert program is not None and program[0] == "_pred_0"
+    for value, hit in (("cmd.exe", True), (["x", "Cmd.Exe"], True), (7, True), ("x", False)):
+        hits: list = []
+        ff = {"p.name": value}
+        calls = native.call_candidates_py(
+            [0], {0: frozenset(["p.name"])}, {0: program}, {}, ff, None, hits,
+            lambda name, exc: None,
+        )
+        assert calls == 1 and hits == ([0] if hit else []), value
+
+
+def test_programs_are_the_default_exactly_when_the_speedups_are_on() -> None:
+    assert PythonRuntime().programs is native.NATIVE
+    condition = ir.Compare("==", ir.Field(("a",)), ir.Literal(1))
+    source = PythonRuntime(programs=True).source([ir.Predicate(0, "r", 0, None, condition)])
+    assert "_pred_0 = ('_pred_0', " in source and "1 as programs" in source
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aB\\.\nÄ", max_size=12),
+       st.lists(st.text(alphabet="ab\\.Ä*?", max_size=8), min_size=1, max_size=3),
+       st.booleans())
+def test_native_globs_match_as_the_python_ones(text: str, patterns: list[str], ci: bool) -> None:
+    condition = ir.Match("wildcard", ir.Field(("s",)), tuple(patterns), ci)
+    compiled = _program_module(condition, programs=True)
+    subject = text.lower() if ci else text
+    expected = any(glob_match(subject, p.lower() if ci else p) for p in patterns)
+    assert (compiled.evaluate([make_event({"s": text})]) == [(0, 0)]) is expected

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kestrel_core.errors import CompileError
 from kestrel_core.runtime.patterns import (
@@ -11,10 +13,12 @@ from kestrel_core.runtime.patterns import (
     MatchPlan,
     compile_regex,
     contains_any,
+    glob_match,
     literal_of,
     parse_wildcard,
     plan_match,
     required_literal,
+    wildcard_to_re2,
 )
 
 
@@ -86,3 +90,26 @@ def test_huge_alternation_compiles() -> None:
 def test_contains_any() -> None:
     check = contains_any(("who", "net user", "ä"))
     assert check("c:\\whoami") and check("Ä ä") and not check("nothing")
+
+
+GLOB_TEXT = st.text(alphabet="ab\\.\nÄ*?", max_size=12)
+GLOB_PATTERN = st.text(alphabet="ab\\.Ä*?", max_size=8)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(GLOB_TEXT, GLOB_PATTERN)
+def test_glob_match_agrees_with_the_regular_expression(text: str, pattern: str) -> None:
+    expected = compile_regex(wildcard_to_re2(pattern))(text)
+    assert glob_match(text, pattern) is expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(GLOB_PATTERN, min_size=1, max_size=4), GLOB_TEXT, st.booleans())
+def test_a_plan_with_globs_checks_as_the_plan_without(
+    patterns: list[str], text: str, ci: bool
+) -> None:
+    with_globs = plan_match("wildcard", patterns, ci, globs=True)
+    without = plan_match("wildcard", patterns, ci)
+    assert with_globs.regex is None or without.any_string  # every complex wildcard is a glob
+    subject = text.lower() if ci else text
+    assert with_globs.check(subject) is without.check(subject)

@@ -17,7 +17,7 @@ from kestrel_core.runtime import interpreter
 from kestrel_core.runtime.python import PythonRuntime
 from kestrel_core.runtime.python.router import Router
 
-from .conftest import make_event
+from .conftest import VARIANTS, make_event, program_of, run_program_py
 
 PATHS = [("a",), ("b",), ("s",), ("process", "name"), ("process", "command_line"), ("list",)]
 CATEGORIES = ["process", "file", None]
@@ -186,10 +186,18 @@ def test_generated_code_agrees_with_interpreter(rules: list, data: st.DataObject
     batch = data.draw(events(pool_of(rules)))
     predicates = [ir.Predicate(n, f"r{n}", 0, cat, cond) for n, (cat, cond) in enumerate(rules)]
     expected = expected_hits(predicates, batch)
-    for index in (True, False):
-        compiled = PythonRuntime(index=index).compile(predicates, None)
+    for index, programs in VARIANTS:
+        compiled = PythonRuntime(index=index, programs=programs).compile(predicates, None)
         assert compiled.evaluate(batch) == expected, compiled.source
         assert compiled.stats()["faults"] == 0, compiled.stats()["last_fault"]
+        if programs:  # the pure-Python evaluator of the same programs
+            for i, event in enumerate(batch):
+                for p in predicates:
+                    if program_of(compiled, p.id) is None:
+                        continue
+                    if p.category is None or p.category in event.categories:
+                        hit = run_program_py(compiled, p.id, event)
+                        assert hit == ((i, p.id) in expected), (p.condition, event.fields)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

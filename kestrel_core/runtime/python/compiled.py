@@ -37,10 +37,12 @@ def build_automaton(table: dict[str, tuple[Any, ...]]) -> Callable[[str], Any]:
 class CompiledPythonPredicates:
     """A rule set's predicates as one generated Python module (see :mod:`.module`)."""
 
-    def __init__(self, predicates: Sequence[Predicate], use_index: bool = True) -> None:
+    def __init__(
+        self, predicates: Sequence[Predicate], use_index: bool = True, programs: bool = False
+    ) -> None:
         started = time.perf_counter()
         self.predicates = list(predicates)
-        self.source, routes = generate(self.predicates, use_index=use_index)
+        self.source, routes = generate(self.predicates, use_index=use_index, programs=programs)
         self._faults: Counter[str] = Counter()
         self.last_fault: str | None = None
         namespace = namespace_for(self._fault)
@@ -100,7 +102,6 @@ def namespace_for(fault: Callable[[str, BaseException], None]) -> dict[str, Any]
             "_fault": fault,
             "_route_fields": native.route_fields,
             "_call_candidates": native.call_candidates,
-            "_NOCACHE": {},
         }
     )
     return namespace
@@ -116,8 +117,11 @@ class PythonRuntime:
     #: Elastic rules 15,197 against 19,000-21,000 in batches of 32).
     preferred_batch = 32
 
-    def __init__(self, index: bool = True) -> None:
+    def __init__(self, index: bool = True, programs: bool | None = None) -> None:
         self.index = index
+        #: Predicates as programs run by the native evaluator (the default when the native
+        #: speedups are built; see :mod:`.program`), else as generated Python functions.
+        self.programs = native.NATIVE if programs is None else programs
 
     def compile(
         self, predicates: Sequence[Predicate], schema: Schema | None = None
@@ -125,9 +129,11 @@ class PythonRuntime:
         """Compile the whole set at once; :class:`~kestrel_core.errors.CompileError` names the
         rule whose condition cannot be compiled."""
         del schema  # field access follows kestrel_core.events.fields.lookup for every schema
-        return CompiledPythonPredicates(predicates, use_index=self.index)
+        return CompiledPythonPredicates(
+            predicates, use_index=self.index, programs=self.programs
+        )
 
     def source(self, predicates: Sequence[Predicate], schema: Schema | None = None) -> str:
         """The generated module's source (``kestrel compile --emit python``)."""
         del schema
-        return generate(list(predicates), use_index=self.index)[0]
+        return generate(list(predicates), use_index=self.index, programs=self.programs)[0]
