@@ -555,8 +555,9 @@ run_node(PyObject *node, int want, PyObject *const *event)
     return v == (want ? V_TRUE : V_FALSE);
 }
 
-/* Call (or run) one candidate when the event holds its fields: 1 called, 0 not, -1 error
- * (a fault of the predicate itself is reported to ``fault`` and is not an error). */
+/* Call one candidate function when the event holds its fields, or run a candidate program:
+ * 1 called or run, 0 not, -1 error (a fault of the predicate itself is reported to ``fault``
+ * and is not an error). */
 static int
 call_one(PyObject *p, PyObject *need, PyObject *functions, PyObject *ff,
          PyObject *const *call_args, PyObject *fault)
@@ -568,13 +569,17 @@ call_one(PyObject *p, PyObject *need, PyObject *functions, PyObject *ff,
             PyErr_SetString(PyExc_KeyError, "call_candidates: unknown predicate id");
         return -1;
     }
-    int ok = PyAnySet_Check(names) ? holds_all(ff, names) : -2;
-    if (ok == -2) {
-        PyErr_SetString(PyExc_TypeError, "call_candidates: need values must be sets");
-        return -1;
+    /* A function is called only when the event holds the fields it needs; a program is run
+     * at once (a missing field makes its leaf null: it is cheaper to find out there). */
+    if (!(PyTuple_CheckExact(fn) && PyTuple_GET_SIZE(fn) == 2)) {
+        int ok = PyAnySet_Check(names) ? holds_all(ff, names) : -2;
+        if (ok == -2) {
+            PyErr_SetString(PyExc_TypeError, "call_candidates: need values must be sets");
+            return -1;
+        }
+        if (ok <= 0)
+            return ok;
     }
-    if (ok <= 0)
-        return ok;
     Py_INCREF(fn); /* held across the call, whatever the call does to the dicts */
     int failed;
     PyObject *name = NULL;

@@ -47,15 +47,15 @@ def call_candidates_py(
     fault: Callable[[str, BaseException], None],
 ) -> int:
     """Call ``functions[p](f, ff, e, hits)`` once for every distinct candidate ``p`` whose
-    ``need[p]`` (a set of dotted names) ``ff`` holds all of, or run it when it is a program
-    ``(name, root)`` (appending ``p`` to ``hits`` when true); an ``Exception`` from a call goes
-    to ``fault(function name, exception)``. Returns the number of calls."""
+    ``need[p]`` (a set of dotted names) ``ff`` holds all of; run it (without that check) when
+    it is a program ``(name, root)``, appending ``p`` to ``hits`` when true. An ``Exception``
+    goes to ``fault(function name, exception)``. Returns the number of calls and runs."""
     calls = 0
     keys = ff.keys()
     for p in candidates if len(candidates) == 1 else set(candidates):
-        if need[p] <= keys:
+        fn = functions[p]
+        if type(fn) is tuple or need[p] <= keys:  # a program runs without the field check
             calls += 1
-            fn = functions[p]
             try:
                 if type(fn) is tuple:  # a program (name, root): see runtime/python/program.py
                     if run_program(fn[1], True, f, ff, e):

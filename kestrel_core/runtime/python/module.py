@@ -16,9 +16,11 @@ no event holds costs nothing. Then, for the fields the event holds, the router o
 category (each category's routes include those of the category-less predicates) gives the
 *candidates*: the predicates one of whose atoms holds (equality, basename and last-character
 tables, one Aho-Corasick pass per field for the required literals, the presence of a field). A
-string's candidates are computed once per distinct value and cached. Predicates with no
+value's candidates are computed once per distinct value and cached. Predicates with no
 requirement are candidates on every event of their category. Each candidate is called once, and
-only when the event holds every field it needs (non-null whenever it is true).
+a function only when the event holds every field it needs (non-null whenever it is true); a
+predicate emitted as a program (:mod:`.program`, when the native speedups are built) is run
+at once.
 
 Every call is made inside ``try``: an exception is counted as a fault and drops that predicate's
 hit for that event only. ``_COUNTS[0]`` counts the predicates evaluated.
