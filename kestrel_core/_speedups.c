@@ -377,8 +377,37 @@ glob_match(PyObject *text, PyObject *pat)
     return p == m;
 }
 
+/* Above len(text) * len(longest glob) steps, the globs' RE2 matcher runs instead (linear in
+ * the text): kestrel_core.runtime.python.program.GLOB_BUDGET. */
+#define GLOB_BUDGET (1 << 20)
+
+/* The globs of a MATCH node against ``s``: natively, or by their RE2 matcher (globs_regex)
+ * when ``s`` is long enough that the native match could take more than GLOB_BUDGET steps. */
+static int
+match_globs(PyObject *s, PyObject *globs, PyObject *globs_regex)
+{
+    Py_ssize_t count = PyTuple_GET_SIZE(globs), longest = 0;
+    if (count == 0)
+        return V_FALSE;
+    for (Py_ssize_t i = 0; i < count; i++)
+        if (PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(globs, i)) > longest)
+            longest = PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(globs, i));
+    if (longest > 0 && PyUnicode_GET_LENGTH(s) > GLOB_BUDGET / longest) {
+        PyObject *res = PyObject_CallOneArg(globs_regex, s);
+        if (res == NULL)
+            return V_ERROR;
+        int truth = PyObject_IsTrue(res);
+        Py_DECREF(res);
+        return truth < 0 ? V_ERROR : truth;
+    }
+    for (Py_ssize_t i = 0; i < count; i++)
+        if (glob_match(s, PyTuple_GET_ITEM(globs, i)))
+            return V_TRUE;
+    return V_FALSE;
+}
+
 /* MATCH of one string: node = (MATCH, name, ci, exact, prefixes, suffixes, contains, affixes,
- * checks, any_string, globs). */
+ * checks, any_string, globs, globs_regex). */
 static int
 match_text(PyObject *s, PyObject *node)
 {
@@ -411,10 +440,8 @@ match_text(PyObject *s, PyObject *node)
         if (b > 0)
             return V_TRUE;
     }
-    PyObject *globs = PyTuple_GET_ITEM(node, 10);
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(globs); i++)
-        if (glob_match(s, PyTuple_GET_ITEM(globs, i)))
-            return V_TRUE;
+    if ((r = match_globs(s, PyTuple_GET_ITEM(node, 10), PyTuple_GET_ITEM(node, 11))) != V_FALSE)
+        return r;
     PyObject *checks = PyTuple_GET_ITEM(node, 8);
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(checks); i++) {
         PyObject *res = PyObject_CallOneArg(PyTuple_GET_ITEM(checks, i), s);
@@ -473,6 +500,8 @@ truth_of(PyObject *value)
     return value == Py_True ? V_TRUE : value == Py_False ? V_FALSE : V_NULL;
 }
 
+static int field_value(PyObject *value, PyObject *node, long op);
+
 /* A leaf's three-valued result. */
 static int
 leaf_value(PyObject *node, long op, PyObject *const *event)
@@ -490,6 +519,16 @@ leaf_value(PyObject *node, long op, PyObject *const *event)
     PyObject *value = PyDict_GetItemWithError(event[1], PyTuple_GET_ITEM(node, 1));
     if (value == NULL && PyErr_Occurred())
         return V_ERROR;
+    Py_XINCREF(value); /* held: a MATCH check calls into Python */
+    int r = field_value(value, node, op);
+    Py_XDECREF(value);
+    return r;
+}
+
+/* A field leaf's three-valued result for the field's value (NULL: not in the event). */
+static int
+field_value(PyObject *value, PyObject *node, long op)
+{
     switch (op) {
     case OP_ISNULL:
         if (value == NULL || value == Py_None)
@@ -544,7 +583,7 @@ run_node(PyObject *node, int want, PyObject *const *event)
         Py_LeaveRecursiveCall();
         return r;
     }
-    static const Py_ssize_t leaf_size[] = {0, 0, 0, 2, 5, 6, 11, 2, 2};
+    static const Py_ssize_t leaf_size[] = {0, 0, 0, 2, 5, 6, 12, 2, 2};
     if (op < OP_ISNULL || op > OP_CONST || PyTuple_GET_SIZE(node) != leaf_size[op]) {
         PyErr_Format(PyExc_ValueError, "program: a malformed instruction %ld", op);
         return -1;
@@ -689,5 +728,10 @@ static struct PyModuleDef speedups_module = {
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
-    return PyModule_Create(&speedups_module);
+    PyObject *module = PyModule_Create(&speedups_module);
+    if (module != NULL && PyModule_AddIntConstant(module, "GLOB_BUDGET", GLOB_BUDGET) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
 }

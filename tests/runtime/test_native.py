@@ -19,8 +19,9 @@ from kestrel_core import ir, native
 from kestrel_core.events.fields import FlatView, _Ambiguous, lookup
 from kestrel_core.runtime.patterns import glob_match
 from kestrel_core.runtime.python import PythonRuntime
+from kestrel_core.runtime.python import program as program_py
 
-from .conftest import make_event, program_of
+from .conftest import make_event, program_of, run_program_py
 from .test_flat_view import EVENTS, PATHS
 
 try:
@@ -238,3 +239,52 @@ def test_native_globs_match_as_the_python_ones(text: str, patterns: list[str], c
     subject = text.lower() if ci else text
     expected = any(glob_match(subject, p.lower() if ci else p) for p in patterns)
     assert (compiled.evaluate([make_event({"s": text})]) == [(0, 0)]) is expected
+
+
+@needs_extension
+def test_the_glob_budget_is_the_same_in_c_and_python() -> None:
+    assert _speedups.GLOB_BUDGET == program_py.GLOB_BUDGET
+
+
+@pytest.mark.parametrize("programs_native", [True, False])
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a" * 250_000 + "xb", True),  # over the budget (len * 5 > 2 ** 20): RE2 decides
+    ("a" * 250_000 + "b", False),
+    ("a" * 700 + "xb", True),      # under it: the native glob
+    ("a" * 700 + "b", False),
+])
+def test_long_texts_match_globs_through_re2(
+    text: str, expected: bool, programs_native: bool
+) -> None:
+    glob = "*?x*b"  # no simpler shape: a glob
+    condition = ir.Match("wildcard", ir.Field(("s",)), (glob,), False)
+    compiled = _program_module(condition, programs=True)
+    event = make_event({"s": text})
+    if programs_native:
+        assert (compiled.evaluate([event]) == [(0, 0)]) is expected
+    else:
+        assert run_program_py(compiled, 0, event) is expected
+    assert glob_match(text, glob) is expected
+
+
+@pytest.mark.parametrize("call", [
+    pytest.param(getattr(_speedups, "call_candidates", None), id="native",
+                 marks=needs_extension),
+    pytest.param(native.call_candidates_py, id="python"),
+])
+def test_only_texts_over_the_glob_budget_go_to_re2(call: Any) -> None:
+    seen: list[int] = []
+
+    def regex(text: str) -> bool:
+        seen.append(len(text))
+        return True
+
+    node = (program_py.MATCH, "s", False, frozenset(), (), (), (), (), (), False, ("*?x*b",),
+            regex)
+    long_text = "a" * (program_py.GLOB_BUDGET // 5 + 1)
+    for text in ("short", long_text):
+        hits: list = []
+        call([0], {0: frozenset()}, {0: ("_pred_0", node)}, {}, {"s": text}, None, hits,
+             lambda name, exc: None)
+        assert hits == ([0] if text is long_text else [])
+    assert seen == [len(long_text)]

@@ -10,8 +10,11 @@ arithmetic, comparisons of two computed values) call back into generated Python 
 Each node is evaluated *for a wanted truth value*, exactly as the generated Python's true and
 false forms are (see :mod:`.generator`): ``and`` wanted true is all operands true, wanted false
 any operand false; ``or`` the reverse; ``not`` wants the other value of its operand; a leaf
-computes its three-valued result and compares. The same short-circuits in the same order, so a
-program and the function it replaces see the same fields and raise on the same events.
+computes its three-valued result and compares, with the same short-circuits in the same order.
+One difference from a function: ``call_candidates`` runs a program without first checking that
+the event holds the fields it needs (a missing field makes its leaf null, which is cheaper to
+find out there), so a program's Python leaf may run, and fault, on an event its function would
+not have been called for; the hits are the same.
 
 Instructions (first element of the node tuple):
 
@@ -21,9 +24,11 @@ Instructions (first element of the node tuple):
   :data:`OPS`; ``ci`` lowers string values, the literal is already lowered);
 * ``IN, name, ci, strings, numbers, bools``: a field against literals split by kind;
 * ``MATCH, name, ci, exact, prefixes, suffixes, contains, affixes, checks, any_string,
-  globs``: a :class:`~kestrel_core.runtime.patterns.MatchPlan` (``checks``: callables
-  ``str -> bool``, the plan's regular expression and large ``contains`` automaton; ``globs``:
-  wildcards of no simpler shape, matched natively in linear-by-pattern time);
+  globs, globs_regex``: a :class:`~kestrel_core.runtime.patterns.MatchPlan` (``checks``:
+  callables ``str -> bool``, the plan's regular expression and large ``contains`` automaton;
+  ``globs``: wildcards of no simpler shape, matched natively in at most len(text) *
+  len(glob) steps; ``globs_regex``: the same wildcards as one RE2 matcher, used instead when
+  a text is so long that this exceeds :data:`GLOB_BUDGET` steps);
 * ``PY, function``: ``function(f, ff, e)`` returns ``True``, ``False`` or ``None``;
 * ``CONST, value``: a constant (``True``, ``False`` or ``None``).
 
@@ -52,6 +57,9 @@ AND, OR, NOT, ISNULL, CMP, IN, MATCH, PY, CONST = range(9)
 OPS = ("==", "!=", "<", "<=", ">", ">=")
 #: Deeper conditions stay generated Python (which hoists deep nesting into locals).
 MAX_DEPTH = 40
+#: Above len(text) * len(longest glob) steps, globs are matched by RE2 (linear in the text)
+#: instead; the same number is compiled into kestrel_core/_speedups.c.
+GLOB_BUDGET = 1 << 20
 
 
 class NotAProgram(Exception):
@@ -188,11 +196,15 @@ class ProgramBuilder:
             checks.append(self.consts.add("_R", f"_regex({plan.regex!r}, {plan.regex_ci})"))
         exact = self._frozen(set(plan.exact))
         affixes = tuple(plan.affixes)
+        globs_regex = "None"
+        if plan.globs:
+            joined = "|".join(f"(?:{patterns.wildcard_to_re2(g)})" for g in plan.globs)
+            globs_regex = self.consts.add("_R", f"_regex({joined!r}, False)")
         return (
             f"({MATCH}, {name!r}, {ci}, {exact}, {self._tuple(plan.prefixes)}, "
             f"{self._tuple(plan.suffixes)}, {self._tuple(contains)}, {self._tuple(affixes)}, "
             f"({''.join(c + ', ' for c in checks)}), {plan.any_string}, "
-            f"{self._tuple(plan.globs)})"
+            f"{self._tuple(plan.globs)}, {globs_regex})"
         )
 
     def _python_leaf(self, node: ir.Expr, paths: dict[tuple, None]) -> str:
@@ -289,7 +301,8 @@ def _in_one(a: Any, ci: bool, strings: frozenset, numbers: frozenset, bools: tup
 def _match_one(a: Any, node: tuple) -> bool:
     if type(a) is not str:
         return False
-    _op, _name, ci, exact, prefixes, suffixes, contains, affixes, checks, any_string, globs = node
+    (_op, _name, ci, exact, prefixes, suffixes, contains, affixes, checks, any_string, globs,
+     globs_regex) = node
     if ci:
         a = a.lower()
     if any_string or a in exact:
@@ -304,8 +317,12 @@ def _match_one(a: Any, node: tuple) -> bool:
     for pre, suf in affixes:
         if len(a) >= len(pre) + len(suf) and a.startswith(pre) and a.endswith(suf):
             return True
-    if any(patterns.glob_match(a, g) for g in globs):
-        return True
+    if globs:
+        if len(a) * max(map(len, globs)) > GLOB_BUDGET:
+            if globs_regex(a):
+                return True
+        elif any(patterns.glob_match(a, g) for g in globs):
+            return True
     return any(check(a) for check in checks)
 
 
