@@ -5,6 +5,8 @@
  *       FlatView's walk over an event (kestrel_core/events/fields.py, FlatView._walk).
  *   route(table, ff, candidates)
  *       The router's pass over the fields an event holds (kestrel_core/runtime/python/module.py).
+ *   candidate_ids(candidates, need, ff)
+ *       The router's answer for one event: distinct candidates holding their fields, sorted.
  *   call_candidates(candidates, need, functions, f, ff, e, hits, fault)
  *       The calls of one event's candidate predicates, each once, when it holds their fields;
  *       a predicate compiled to a program (kestrel_core/runtime/python/program.py) is run by
@@ -708,6 +710,60 @@ error:
     return NULL;
 }
 
+/* candidate_ids(candidates, need, ff): the distinct ids of ``candidates`` whose needed fields
+ * (``need[id]``, a set of names) ``ff`` holds, ascending, as a tuple (the router's answer for
+ * the runtimes that evaluate predicates themselves). */
+static PyObject *
+speedups_candidate_ids(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyList_CheckExact(args[0]) || !PyDict_CheckExact(args[1]) ||
+        !PyDict_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "candidate_ids(candidates: list, need: dict, ff: dict)");
+        return NULL;
+    }
+    PyObject *need = args[1], *ff = args[2];
+    PyObject *unique = PySet_New(args[0]);
+    if (unique == NULL)
+        return NULL;
+    PyObject *it = PyObject_GetIter(unique);
+    Py_DECREF(unique);
+    PyObject *kept = it ? PyList_New(0) : NULL;
+    if (kept == NULL) {
+        Py_XDECREF(it);
+        return NULL;
+    }
+    PyObject *p;
+    while ((p = PyIter_Next(it)) != NULL) {
+        PyObject *names = PyDict_GetItemWithError(need, p); /* borrowed */
+        int ok = -1;
+        if (names == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_KeyError, "candidate_ids: unknown predicate id");
+        } else if (!PyAnySet_Check(names)) {
+            PyErr_SetString(PyExc_TypeError, "candidate_ids: need values must be sets");
+        } else {
+            ok = holds_all(ff, names);
+        }
+        if (ok > 0 && PyList_Append(kept, p) < 0)
+            ok = -1;
+        Py_DECREF(p);
+        if (ok < 0)
+            goto error;
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred() || PyList_Sort(kept) < 0) {
+        Py_DECREF(kept);
+        return NULL;
+    }
+    PyObject *out = PyList_AsTuple(kept);
+    Py_DECREF(kept);
+    return out;
+error:
+    Py_DECREF(it);
+    Py_DECREF(kept);
+    return NULL;
+}
+
 static PyMethodDef speedups_methods[] = {
     {"walk", (PyCFunction)(void (*)(void))speedups_walk, METH_FASTCALL,
      "walk(node, trie, out, root, lookup, ambiguous): FlatView's walk, natively."},
@@ -716,6 +772,9 @@ static PyMethodDef speedups_methods[] = {
     {"call_candidates", (PyCFunction)(void (*)(void))speedups_call_candidates, METH_FASTCALL,
      "call_candidates(candidates, need, functions, f, ff, e, hits, fault): one event's "
      "candidate predicates, natively; returns the number of calls."},
+    {"candidate_ids", (PyCFunction)(void (*)(void))speedups_candidate_ids, METH_FASTCALL,
+     "candidate_ids(candidates, need, ff): the distinct candidates whose needed fields ff "
+     "holds, ascending, as a tuple."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,9 +1,10 @@
 """The optional native speedups, or their pure-Python twins.
 
 ``kestrel_core._speedups`` (C, built when kestrel-core is installed where a C compiler and the
-Python headers are present) implements three per-event loops of the python runtime: the
-flat-view walk over an event, the router's pass over the fields the event holds, and the calls
-of the event's candidate predicates. Each has a Python twin
+Python headers are present) implements the per-event loops of the python runtime: the
+flat-view walk over an event, the router's pass over the fields the event holds, the calls
+of the event's candidate predicates (running those compiled to programs), and the router's
+answer for the runtimes that evaluate predicates themselves. Each has a Python twin
 here with the same behaviour; the tests run both. ``KESTREL_PURE_PYTHON=1`` in the environment
 makes Kestrel use the twins even when the extension is built (to compare, or to rule it out).
 """
@@ -40,6 +41,13 @@ def route_fields_py(table: dict, ff: dict, candidates: list) -> None:
         if entry is not None:
             router = entry[0]
             candidates += entry[1] if router is None else router(value)
+
+
+def candidate_ids_py(candidates: list, need: dict, ff: dict) -> tuple[int, ...]:
+    """The distinct ``candidates`` whose ``need[p]`` (a set of dotted names) ``ff`` holds all
+    of, ascending (the router's answer for one event)."""
+    keys = ff.keys()
+    return tuple(sorted(p for p in set(candidates) if need[p] <= keys))
 
 
 def call_candidates_py(
@@ -118,6 +126,9 @@ walk: Walk = _native.walk if _native is not None else walk_py
 route_fields: RouteFields = _native.route if _native is not None else route_fields_py
 call_candidates: CallCandidates = (
     _native.call_candidates if _native is not None else call_candidates_py
+)
+candidate_ids: Callable[[list, dict, dict], tuple[int, ...]] = (
+    _native.candidate_ids if _native is not None else candidate_ids_py
 )
 
 

@@ -102,6 +102,7 @@ def namespace_for(fault: Callable[[str, BaseException], None]) -> dict[str, Any]
             "_fault": fault,
             "_route_fields": native.route_fields,
             "_call_candidates": native.call_candidates,
+            "_candidate_ids": native.candidate_ids,
         }
     )
     return namespace
