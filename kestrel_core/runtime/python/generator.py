@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from kestrel_core.runtime.python.module import ConstPool, Scope
 
 TRUE, FALSE, VALUE = "true", "false", "value"
-_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+#: An operator with its operands swapped (``1 < x`` is ``x > 1``).
+FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 #: Up to this many values an ``in`` set or pattern tuple is written inline.
 INLINE_LIMIT = 8
 
@@ -213,7 +214,7 @@ class ExprGenerator:
             return self._three(node)
         left, right, op = node.left, node.right, node.op
         if isinstance(left, ir.Literal) and isinstance(right, ir.Field):
-            left, right, op = right, left, _FLIP[op]
+            left, right, op = right, left, FLIPPED[op]
         if isinstance(left, ir.Field) and isinstance(right, ir.Literal):
             return self._field_vs_literal(op, left.path, right.value, node.case_insensitive, mode)
         call = (

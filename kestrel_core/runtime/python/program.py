@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 from kestrel_core import ir
 from kestrel_core.events.fields import dotted_name
 from kestrel_core.runtime import patterns
-from kestrel_core.runtime.python.generator import ExprGenerator, py_literal
+from kestrel_core.runtime.python.generator import FLIPPED, ExprGenerator, py_literal
 
 if TYPE_CHECKING:
     from kestrel_core.runtime.python.module import ConstPool, Scope
@@ -88,7 +88,6 @@ class ProgramBuilder:
         self.paths = paths
         self.prefix = prefix
         self._leaves = 0
-        self._pending: list[tuple[str, dict[tuple, None]]] = []
 
     def program(self, name: str, condition: ir.Expr) -> str:
         """``(name, root)`` as source; :class:`NotAProgram` when a part cannot be one (nothing
@@ -147,7 +146,7 @@ class ProgramBuilder:
     def _compare(self, node: ir.Compare, paths: dict[tuple, None]) -> str | None:
         left, right, op = node.left, node.right, node.op
         if isinstance(left, ir.Literal) and isinstance(right, ir.Field):
-            left, right, op = right, left, _FLIP[op]
+            left, right, op = right, left, FLIPPED[op]
         if not (isinstance(left, ir.Field) and isinstance(right, ir.Literal)):
             return None
         lit = right.value
@@ -230,9 +229,6 @@ class ProgramBuilder:
         if len(items) <= 8:
             return repr(items)
         return self.consts.add("_T", repr(items))
-
-
-_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 def _flatten(node: ir.And | ir.Or) -> list[ir.Expr]:
