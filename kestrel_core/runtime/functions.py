@@ -381,6 +381,41 @@ def cidrmatch(ci: bool, ip: Value, *cidrs: Value) -> Value:
     return _cidr_one(ip, cidrs)
 
 
+#: Distinct addresses one :class:`CidrBlocks` remembers before it starts afresh.
+CIDR_MEMO = 65536
+
+
+class CidrBlocks:
+    """``cidrMatch(ip, <the blocks>)`` for a fixed list of blocks (a rule's literals), with the
+    answer for each address remembered: the same few thousand addresses recur in every event
+    stream, and a rule's list is often a dozen blocks (the private, loopback and link-local
+    ranges). Same answers as :func:`cidrmatch` with those blocks."""
+
+    __slots__ = ("_blocks", "_memo")
+
+    def __init__(self, cidrs: tuple[Value, ...]) -> None:
+        self._blocks = cidrs
+        self._memo: dict[str, Value] = {}
+
+    def __call__(self, ip: Value) -> Value:
+        if type(ip) is list:
+            return _any_element(self._one, ip)
+        return self._one(ip)
+
+    def _one(self, ip: Value) -> Value:
+        if type(ip) is not str:
+            return None
+        memo = self._memo
+        found = memo.get(ip, memo)
+        if found is not memo:
+            return found
+        answer = _cidr_one(ip, self._blocks)
+        if len(memo) >= CIDR_MEMO:
+            memo.clear()
+        memo[ip] = answer
+        return answer
+
+
 # ---------------------------------------------------------------------------------------------
 # Array functions (Endgame arraySearch / arrayCount, Elastic Defend _arraysearch)
 #

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from kestrel_core.runtime.functions import FUNCTIONS, arith, call, check_arity
+from kestrel_core.runtime import functions
+from kestrel_core.runtime.functions import FUNCTIONS, CidrBlocks, arith, call, check_arity
 
 PATH = "C:\\Windows\\System32\\cmd.exe"
 
@@ -103,6 +104,30 @@ CASES = [
 def test_function(name: str, ci: bool, args: list, expected: object) -> None:
     result = call(name, ci, args)
     assert result == expected and type(result) is type(expected), (name, args, result)
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (c[2], c[3]) for c in CASES if c[0] == "cidrmatch"
+] + [
+    (["10.1.2.3", "10.0.0.0/8", "not a block"], None),  # one bad block: always null
+    ([[["10.0.0.1"]], "10.0.0.0/8"], None),  # a list inside the list is not an address
+    ([["nope", "192.168.1.1"], "10.0.0.0/8"], False),
+    ([5, "10.0.0.0/8"], None),
+])
+def test_cidr_blocks_answer_as_cidrmatch(args: list, expected: object) -> None:
+    """The precompiled blocks the python runtime uses for literal lists, asked twice (the second
+    answer comes from its memory), give cidrmatch's answers."""
+    blocks = CidrBlocks(tuple(args[1:]))
+    assert call("cidrmatch", False, args) == expected
+    assert blocks(args[0]) == expected and blocks(args[0]) == expected
+
+
+def test_cidr_blocks_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(functions, "CIDR_MEMO", 3)
+    blocks = CidrBlocks(("10.0.0.0/8",))
+    answers = [blocks(f"10.0.0.{i}") for i in range(10)] + [blocks("11.0.0.1")]
+    assert answers == [True] * 10 + [False]
+    assert len(blocks._memo) <= 3
 
 
 def test_every_function_is_tested() -> None:

@@ -99,6 +99,7 @@ def namespace_for(fault: Callable[[str, BaseException], None]) -> dict[str, Any]
             "_regex": patterns.compile_regex,
             "_contains_any": patterns.contains_any,
             "_automaton": build_automaton,
+            "_cidr_blocks": functions.CidrBlocks,
             "_fault": fault,
             "_route_fields": native.route_fields,
             "_call_candidates": native.call_candidates,

@@ -389,6 +389,14 @@ class ExprGenerator:
         problem = functions.check_arity(node.name, len(node.args))
         if problem:
             raise CompileError(problem)
+        blocks = node.args[1:]
+        if node.name == "cidrmatch" and all(
+            isinstance(b, ir.Literal) and type(b.value) is str for b in blocks
+        ):
+            cidrs = tuple(b.value for b in blocks)  # type: ignore[union-attr]
+            matcher = self.consts.add("_CIDR", f"_cidr_blocks({cidrs!r})")
+            src = f"{matcher}({self.value(node.args[0])})"
+            return src if mode == VALUE else self._is(src, mode)
         args = "".join(", " + self.value(a) for a in node.args)
         src = f"_f_{node.name}({node.case_insensitive}{args})"
         return src if mode == VALUE else self._is(src, mode)
