@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -172,8 +173,8 @@ class FlatView:
         viewed: dict[tuple, str] = {}
         for path in paths:
             name = dotted_name(tuple(path))
-            if name is not None:
-                viewed[tuple(path)] = name
+            if name is not None:  # interned: see kestrel_core.runtime.python.compiled.interned
+                viewed[tuple(path)] = sys.intern(name)
         self.paths: dict[tuple, str] = viewed
         self._all = tuple((name, path) for path, name in viewed.items())
         self._root = self._build(viewed)

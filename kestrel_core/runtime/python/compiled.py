@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import time
+import types
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -47,7 +49,7 @@ class CompiledPythonPredicates:
         self.last_fault: str | None = None
         namespace = namespace_for(self._fault)
         code = compile(self.source, "<kestrel python predicates>", "exec")
-        exec(code, namespace)
+        exec(interned(code), namespace)
         self._evaluate: Callable[[Sequence[Event]], list[Hit]] = namespace["_evaluate"]
         self._evaluated: list[int] = namespace["_COUNTS"]
         self._counters = {"events": 0, "batches": 0, "hits": 0}
@@ -85,6 +87,24 @@ class CompiledPythonPredicates:
             "quarantined": 0,
             **self._static,
         }
+
+
+def interned(const: Any) -> Any:
+    """``const`` (a code object, or one of its constants) with every string in it interned.
+
+    The generated module names a field in many places (a program's leaves, a Python leaf's
+    ``ff.get``, the routing tables, the needs of a predicate) and the flat view holds it under
+    the name :class:`~kestrel_core.events.fields.FlatView` interned: with both the same object,
+    a dict lookup ends at the identity test instead of comparing the characters (dotted names
+    are not interned by the compiler, which interns identifier-like constants only).
+    """
+    if type(const) is str:
+        return sys.intern(const)
+    if type(const) is tuple:
+        return tuple(interned(c) for c in const)
+    if isinstance(const, types.CodeType):
+        return const.replace(co_consts=tuple(interned(c) for c in const.co_consts))
+    return const
 
 
 def namespace_for(fault: Callable[[str, BaseException], None]) -> dict[str, Any]:

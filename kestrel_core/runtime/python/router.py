@@ -30,13 +30,13 @@ class Router:
     """
 
     def __init__(self, predicates: Sequence[Predicate]) -> None:
-        from kestrel_core.runtime.python.compiled import namespace_for
+        from kestrel_core.runtime.python.compiled import interned, namespace_for
         from kestrel_core.runtime.python.module import generate
 
         self.predicates = list(predicates)
         self.source, self.routing = generate(self.predicates, router=True)
         namespace = namespace_for(self._fault)
-        exec(compile(self.source, "<kestrel router>", "exec"), namespace)
+        exec(interned(compile(self.source, "<kestrel router>", "exec")), namespace)
         self._candidates: Callable[[Sequence[Event]], list[tuple[int, ...]]] = namespace[
             "_route_events"
         ]
