@@ -16,7 +16,7 @@ after ordering.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -45,6 +45,10 @@ class Match:
     captures: Any = None
     #: What aggregating pipes added (``count``, ``key``, ``percent``), else None.
     aggregates: dict[str, Any] | None = None
+
+
+def _first(pair: tuple[int, Any]) -> int:
+    return pair[0]
 
 
 @attrs.define
@@ -89,6 +93,11 @@ class Detector:
         self.rules_by_id = {r.id: r for r in self.rules}
         self.predicates: list[Predicate] = predicates_for([(r.id, r.query) for r in self.rules])
         self._event_rule = {r.id: r.kind == "event" for r in self.rules}
+        #: per predicate id: its rule, and (rule id, step) for a sequence step (None: event rule)
+        self._rule_of = [p.rule_id for p in self.predicates]
+        self._step_of: list[tuple[str, int] | None] = [
+            None if self._event_rule[p.rule_id] else (p.rule_id, p.step) for p in self.predicates
+        ]
         self.host = HostConditions(self.predicates)
         self.tree: ProcessTree | None = None
         if self.host.uses_lineage:
@@ -172,7 +181,8 @@ class Detector:
                 self._captures[(event_index, ids[pred_id])] = payload
 
     def process(self, events: Sequence[Event]) -> list[Match]:
-        """Evaluate one batch; return the matches it completes, in event order."""
+        """Evaluate one batch; return the matches it completes, in event order (per event, those
+        of event rules first, in predicate order, then those the sequence engine completes)."""
         self.stats.events += len(events)
         self.stats.batches += 1
         hits = self._evaluate(events)
@@ -180,36 +190,70 @@ class Detector:
             hits = self.host.filter(events, hits, self.tree)
         self.stats.hits += len(hits)
         out: list[Match] = []
-        preds = self.predicates
-        seq_hits: dict[int, list[tuple[str, int]]] = {}
-        for event_index, pred_id in hits:
-            pred = preds[pred_id]
-            if self._event_rule[pred.rule_id]:
-                if self.sequences is None:
-                    event = events[event_index]
-                    captured = self._captures.get((event_index, pred_id))
-                    out.append(Match(pred.rule_id, (event,), (), event.seq, captured))
-                    continue
-                seq_hits.setdefault(event_index, []).append(("\0event", pred_id))
-            else:
-                seq_hits.setdefault(event_index, []).append((pred.rule_id, pred.step))
-        if self.sequences is not None:
-            indices: Iterable[int] = range(len(events)) if self._needs_all else sorted(seq_hits)
-            for i in indices:
+        rule_of = self._rule_of
+        captures = self._captures
+        if self.sequences is None:
+            for i, pred_id in hits:
                 event = events[i]
-                stateful_hits = []
-                for rule_id, step in seq_hits.get(i, ()):
-                    if rule_id == "\0event":
-                        captured = self._captures.get((i, step))
-                        out.append(Match(preds[step].rule_id, (event,), (), event.seq, captured))
-                    else:
-                        stateful_hits.append((rule_id, step))
-                if stateful_hits or self._needs_all:
-                    for m in self.sequences.process(event, stateful_hits):
-                        out.append(Match(m.rule_id, tuple(m.events), tuple(m.join_keys), event.seq))
+                out.append(
+                    Match(rule_of[pred_id], (event,), (), event.seq, captures.get((i, pred_id)))
+                )
+        else:
+            steps = self._step_of
+            first: list[tuple[int, Match]] = []
+            stateful: dict[int, list[tuple[str, int]]] = {}
+            for i, pred_id in hits:
+                step = steps[pred_id]
+                if step is None:
+                    event = events[i]
+                    captured = captures.get((i, pred_id))
+                    first.append((i, Match(rule_of[pred_id], (event,), (), event.seq, captured)))
+                    continue
+                found = stateful.get(i)
+                if found is None:
+                    stateful[i] = [step]
+                else:
+                    found.append(step)
+            pairs = self._sequence_matches(events, stateful)
+            if first:  # per event: event rules' matches, then the sequences' (a stable sort)
+                pairs = first + pairs
+                pairs.sort(key=_first)
+            out = [m for _, m in pairs]
         if self.pipes:
             out = self._piped(out)
         self.stats.matches += len(out)
+        return out
+
+    def _sequence_matches(
+        self, events: Sequence[Event], stateful: dict[int, list[tuple[str, int]]]
+    ) -> list[tuple[int, Match]]:
+        """What the sequence engine completes over the batch, with the index of the event that
+        completed each: every event is shown to it when it needs all (event time closes
+        windows), else those with hits only."""
+        engine = self.sequences
+        if self._needs_all:
+            shown: Sequence[int] = range(len(events))
+            batch_events: Sequence[Event] = events
+            batch_hits: list[Any] = [stateful.get(i, ()) for i in shown]
+        else:
+            if not stateful:
+                return []
+            shown = sorted(stateful)
+            batch_events = [events[i] for i in shown]
+            batch_hits = [stateful[i] for i in shown]
+        process_batch = getattr(engine, "process_batch", None)
+        if process_batch is not None:
+            found = process_batch(batch_events, batch_hits)
+        else:
+            found = [
+                (k, m)
+                for k, (event, event_hits) in enumerate(zip(batch_events, batch_hits, strict=True))
+                for m in engine.process(event, event_hits)  # type: ignore[union-attr]
+            ]
+        out = []
+        for k, m in found:
+            seq = batch_events[k].seq
+            out.append((shown[k], Match(m.rule_id, tuple(m.events), tuple(m.join_keys), seq)))
         return out
 
     def _piped(self, matches: list[Match]) -> list[Match]:

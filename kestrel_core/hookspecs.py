@@ -103,7 +103,11 @@ def kestrel_sequence_engines() -> list[SequenceEngine]:
     returns an engine that takes, per event in arrival order, the step hits of the predicate
     runtime (``process(event, hits)``) and returns the completed matches; ``finish()`` flushes what
     can only complete at end of input (samples, trailing missing events). The engine keeps its
-    partial matches in the given state store.
+    partial matches in the given state store. An engine may also offer
+    ``process_batch(events, hits)`` (``hits[i]`` those of ``events[i]``, maybe empty): the same as
+    ``process`` on each event in order, returning ``(index of the event, match)`` pairs; the
+    detector then makes one call per batch instead of one per event. An engine whose
+    ``needs_all_events`` is true is shown every event, with or without hits.
 
     Results of all plugins are concatenated.
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kestrel_core.ir import Compare, Field, Literal
 from kestrel_core.rules import Rule
@@ -203,3 +205,47 @@ def test_a_field_key_is_read_through_its_compiled_getter() -> None:
     events = [make_event(1, {"a": ["x"]}), make_event(2, {"a": ["x", "y"]})]
     matches = feed(NfaEngine([rule], MemoryStore()), events, lambda e: [("r", e.timestamp - 1)])
     assert [m.join_keys for m in matches] == [("x",)]
+
+
+def _mixed_rules() -> list[Rule]:
+    return [
+        sequence_rule("gap", [step(), step(missing=True), step()], by=[K], maxspan=5),
+        sequence_rule("tail", [step(), step(missing=True)], by=[K], maxspan=3),
+        sequence_rule("plain", [step(), step(), step()], by=[K], until=step()),
+    ]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),  # time advances by
+            st.integers(0, 2),  # key
+            st.lists(st.tuples(st.sampled_from(["gap", "tail", "plain"]), st.integers(0, 3))),
+        ),
+        max_size=40,
+    ),
+    st.integers(1, 7),
+)
+@settings(max_examples=150, deadline=None)
+def test_process_batch_is_process_per_event(
+    script: list[tuple[int, int, list[tuple[str, int]]]], batch: int
+) -> None:
+    """The detector's one call per batch gives what one call per event gives, at the same
+    events, with events that have no hits shown too (they advance event time)."""
+    rules = _mixed_rules()
+    steps = {r.id: len(r.query.steps()) for r in rules}  # type: ignore[union-attr]
+    events, hits, t = [], [], 0
+    for n, (dt, k, event_hits) in enumerate(script):
+        t += dt
+        events.append(make_event(t, {"k": k}, seq=n))
+        hits.append(sorted({h for h in event_hits if h[1] < steps[h[0]]}))
+    one = NfaEngine(rules, MemoryStore())
+    expected = [(i, m) for i, e in enumerate(events) for m in one.process(e, hits[i])]
+    expected_end = one.finish()
+    other = NfaEngine(rules, MemoryStore())
+    got = []
+    for start in range(0, len(events), batch):
+        pairs = other.process_batch(events[start : start + batch], hits[start : start + batch])
+        got += [(start + i, m) for i, m in pairs]
+    assert got == expected
+    assert other.finish() == expected_end

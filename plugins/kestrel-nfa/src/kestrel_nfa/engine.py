@@ -115,11 +115,40 @@ class NfaEngine:
                 meta["watermark"] = ts
                 if self._expiring:
                     self._expire(ts, out)
-        if not hits:
-            return out
+        if hits:
+            self._step(event, hits, out)
+        return out
+
+    def process_batch(
+        self, events: Sequence[Event], hits: Sequence[Sequence[tuple[str, int]]]
+    ) -> list[tuple[int, Match]]:
+        """:meth:`process` over ``events`` in order (``hits[i]`` those of ``events[i]``, maybe
+        empty), in one call: each completed match with the index of the event it came at."""
+        out: list[tuple[int, Match]] = []
+        meta = self._meta
+        watermark = meta["watermark"]
+        expiring = self._expiring
+        found: list[Match] = []
+        for i, event in enumerate(events):
+            ts = event.timestamp
+            if ts is not None and (watermark is None or ts > watermark):
+                watermark = meta["watermark"] = ts
+                if expiring:
+                    self._expire(ts, found)
+            event_hits = hits[i]
+            if event_hits:
+                self._step(event, event_hits, found)
+            if found:
+                out.extend((i, m) for m in found)
+                found = []
+        return out
+
+    def _step(self, event: Event, hits: Sequence[tuple[str, int]], out: list[Match]) -> None:
+        """The matchers' part of :meth:`process`: the event's hits, grouped by rule."""
         grouped = self._group(hits)
         if not grouped:
-            return out
+            return
+        meta = self._meta
         meta["serial"] += 1
         ref = None
         matchers = self._matchers
@@ -129,7 +158,6 @@ class NfaEngine:
                     self._keys.begin()
                     ref = make_ref(event, meta["serial"])
                 matchers[rule_id].process(event, ref, steps, out)
-        return out
 
     def _group(self, hits: Sequence[tuple[str, int]]) -> dict[str, list[int]]:
         """The distinct steps hit per rule of this engine, rules in first-hit order, less the
