@@ -666,16 +666,22 @@ call_one(PyObject *p, PyObject *need, PyObject *functions, PyObject *ff,
 static PyObject *
 speedups_call_candidates(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 8) {
+    if (nargs != 8 && nargs != 9) {
         PyErr_SetString(PyExc_TypeError,
-                        "call_candidates(candidates, need, functions, f, ff, e, hits, fault)");
+                        "call_candidates(candidates, need, functions, f, ff, e, hits, fault"
+                        "[, skip])");
         return NULL;
     }
     PyObject *candidates = args[0], *need = args[1], *functions = args[2];
     PyObject *ff = args[4], *fault = args[7];
+    PyObject *skip = nargs == 9 && args[8] != Py_None ? args[8] : NULL;
     if (!PyList_CheckExact(candidates) || !PyDict_CheckExact(need) ||
         !PyDict_CheckExact(functions) || !PyDict_CheckExact(ff)) {
         PyErr_SetString(PyExc_TypeError, "call_candidates: a list and three dicts expected");
+        return NULL;
+    }
+    if (skip != NULL && !PyAnySet_Check(skip)) {
+        PyErr_SetString(PyExc_TypeError, "call_candidates: skip must be a set or None");
         return NULL;
     }
     PyObject *unique;
@@ -695,7 +701,11 @@ speedups_call_candidates(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     Py_ssize_t calls = 0;
     PyObject *p;
     while ((p = PyIter_Next(it)) != NULL) {
-        int rc = call_one(p, need, functions, ff, call_args, fault);
+        int rc = skip != NULL ? PySet_Contains(skip, p) : 0;
+        if (rc == 0)
+            rc = call_one(p, need, functions, ff, call_args, fault);
+        else if (rc > 0)
+            rc = 0; /* passed over */
         Py_DECREF(p);
         if (rc < 0)
             goto error;
@@ -770,8 +780,8 @@ static PyMethodDef speedups_methods[] = {
     {"route", (PyCFunction)(void (*)(void))speedups_route, METH_FASTCALL,
      "route(table, ff, candidates): the router's pass over an event's fields, natively."},
     {"call_candidates", (PyCFunction)(void (*)(void))speedups_call_candidates, METH_FASTCALL,
-     "call_candidates(candidates, need, functions, f, ff, e, hits, fault): one event's "
-     "candidate predicates, natively; returns the number of calls."},
+     "call_candidates(candidates, need, functions, f, ff, e, hits, fault[, skip]): one "
+     "event's candidate predicates but those in skip, natively; returns the number of calls."},
     {"candidate_ids", (PyCFunction)(void (*)(void))speedups_candidate_ids, METH_FASTCALL,
      "candidate_ids(candidates, need, ff): the distinct candidates whose needed fields ff "
      "holds, ascending, as a tuple."},

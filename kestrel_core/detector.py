@@ -47,6 +47,62 @@ class Match:
     aggregates: dict[str, Any] | None = None
 
 
+class IdleSkipping:
+    """The predicates not worth evaluating for a batch: the later steps of sequences that hold
+    no partial (the sequence engine's ``idle_steps()``), whose hits it would drop unseen.
+
+    Skipping them must not lose a hit the engine would have used: when a step that can start a
+    partial of such a rule hits at event ``i`` of the batch, the rule's skipped predicates are
+    evaluated over the events after ``i`` (at ``i`` itself the engine drops them: it decides
+    what is idle before it applies an event's hits).
+    """
+
+    def __init__(self, engine: Any, predicates: Sequence[Predicate]) -> None:
+        """``predicates``: those of the runtime, in the order of its (dense) ids."""
+        self.engine = engine
+        #: the runtime's ids of each (rule id, step)
+        self.local: dict[tuple[str, int], list[int]] = {}
+        self.rule_of: list[str] = []
+        for local, pred in enumerate(predicates):
+            self.local.setdefault((pred.rule_id, pred.step), []).append(local)
+            self.rule_of.append(pred.rule_id)
+        self._seen: Any = None
+        self._skip: frozenset[int] = frozenset()
+        self._by_rule: dict[str, frozenset[int]] = {}
+
+    def now(self) -> frozenset[int]:
+        """The runtime ids to skip over the next batch."""
+        idle = self.engine.idle_steps()
+        if idle is not self._seen:
+            self._seen = idle
+            by_rule: dict[str, set[int]] = {}
+            for pair in idle:
+                by_rule.setdefault(pair[0], set()).update(self.local.get(pair, ()))
+            self._by_rule = {r: frozenset(ps) for r, ps in by_rule.items() if ps}
+            self._skip = frozenset().union(*self._by_rule.values())
+        return self._skip
+
+    def evaluate(self, compiled: Any, events: Sequence[Event], skip: frozenset[int]) -> list:
+        """``compiled.evaluate`` skipping ``skip``, then what an idle rule started in the batch
+        needs of its skipped predicates after that."""
+        hits = compiled.evaluate(events, skip)
+        rule_of = self.rule_of
+        by_rule = self._by_rule
+        started: dict[str, int] = {}
+        for i, p in hits:
+            rule_id = rule_of[p]
+            if rule_id in by_rule and rule_id not in started:
+                started[rule_id] = i
+        last = len(events) - 1
+        extra = []
+        for rule_id, i in started.items():
+            if i < last:
+                extra += compiled.evaluate_more(events, i + 1, sorted(by_rule[rule_id]))
+        if extra:
+            hits = sorted(hits + extra)
+        return hits
+
+
 def _first(pair: tuple[int, Any]) -> int:
     return pair[0]
 
@@ -148,6 +204,17 @@ class Detector:
                 raise ValueError("sequence or sample rules need a sequence engine")
             self.sequences = sequence_engine(stateful, store, **(sequence_options or {}))
         self._needs_all = bool(getattr(self.sequences, "needs_all_events", False))
+        self._skipping: IdleSkipping | None = None
+        if (
+            len(self.compiled) == 1
+            and not profile
+            and getattr(self.compiled[0][0], "skips", False)
+            and hasattr(self.sequences, "idle_steps")
+        ):
+            by_id = {p.id: p for p in self.host.runtime_predicates}
+            self._skipping = IdleSkipping(
+                self.sequences, [by_id[i] for i in self.compiled[0][1]]
+            )
         self.stats = DetectorStats()
         self._captures: dict[tuple[int, int], Any] = {}
 
@@ -155,7 +222,11 @@ class Detector:
         self._captures = {}
         if len(self.compiled) == 1 and not self.profile:
             compiled, ids = self.compiled[0]
-            hits = compiled.evaluate(events)
+            skip = self._skipping.now() if self._skipping is not None else None
+            if skip:
+                hits = self._skipping.evaluate(compiled, events, skip)  # type: ignore[union-attr]
+            else:
+                hits = compiled.evaluate(events)
             self._collect_captures(compiled, ids)
             return hits if ids == list(range(len(ids))) else [(e, ids[p]) for e, p in hits]
         merged: list[tuple[int, int]] = []

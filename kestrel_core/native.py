@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 #: The environment variable that turns the native speedups off.
@@ -52,15 +53,18 @@ def candidate_ids_py(candidates: list, need: dict, ff: dict) -> tuple[int, ...]:
 
 def call_candidates_py(
     candidates: list, need: dict, functions: dict, f: Any, ff: dict, e: Any, hits: list,
-    fault: Callable[[str, BaseException], None],
+    fault: Callable[[str, BaseException], None], skip: AbstractSet[int] | None = None,
 ) -> int:
     """Call ``functions[p](f, ff, e, hits)`` once for every distinct candidate ``p`` whose
     ``need[p]`` (a set of dotted names) ``ff`` holds all of; run it (without that check) when
-    it is a program ``(name, root)``, appending ``p`` to ``hits`` when true. An ``Exception``
-    goes to ``fault(function name, exception)``. Returns the number of calls and runs."""
+    it is a program ``(name, root)``, appending ``p`` to ``hits`` when true. Candidates in
+    ``skip`` are passed over. An ``Exception`` goes to ``fault(function name, exception)``.
+    Returns the number of calls and runs."""
     calls = 0
     keys = ff.keys()
     for p in candidates if len(candidates) == 1 else set(candidates):
+        if skip is not None and p in skip:
+            continue
         fn = functions[p]
         if type(fn) is tuple or need[p] <= keys:  # a program runs without the field check
             calls += 1

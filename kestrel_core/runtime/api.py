@@ -36,6 +36,12 @@ class CompiledPredicates(Protocol):
     # Optional: ``captures`` (a mapping, or a method returning one) of (event index, predicate
     # id) -> what a package's ``pred_capture`` returned for the hits of the last ``evaluate``.
     # The engine puts it on the alert (``captures`` in the alert JSON).
+    #
+    # Optional: ``skips = True`` when ``evaluate(events, skip)`` takes a set of predicate ids
+    # not to evaluate (their hits could change nothing: later steps of sequences that hold no
+    # partial; the runtime may still evaluate them), and ``evaluate_more(events, start, ids)``
+    # then gives the hits of some of those over ``events[start:]`` of the same batch (a
+    # sequence the batch started needs them), with event indexes counted from ``events[0]``.
 
 
 @runtime_checkable

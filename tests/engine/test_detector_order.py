@@ -22,6 +22,8 @@ RULES = {
     "a-c": "sequence by k [a where true] [c where true]",
 }
 TAPE = "a1/x b2/x a2/y c3/y b4/y a6/x b7/x c7/x a8/y b9/x b20/y c21/x"
+#: Long stretches where no sequence holds a partial (maxspan and until close them).
+IDLE_TAPE = "b1/x c2/x b3/y a4/x b5/x c6/x b20/x b21/y c22/x b23/x a24/y b25/y b40/y c41/y"
 
 
 class PerEventOnly:
@@ -87,3 +89,43 @@ def test_trailing_missing_events_close_on_event_time() -> None:
     assert "a-no-c@5:a1/x -" in got
     # a2/y has c3/y within 3 s: no match
     assert not any(m.startswith("a-no-c") and "a2/y" in m for m in got)
+
+
+def test_idle_sequence_steps_are_skipped_and_found_again_when_a_sequence_starts() -> None:
+    """Later steps of a sequence holding no partial are not evaluated; when the batch starts
+    one, they are evaluated over the events after it: the matches equal those without skipping,
+    whatever the batch."""
+    registry = PluginManager().load().registry
+    schema = get_profile("ecs")
+    records = [
+        {"event": {"category": name[0]}, "@timestamp": int(name[1:].split("/")[0]) * 1000,
+         "k": token.partition("/")[2], "id": token, "i": i}
+        for i, token in enumerate(IDLE_TAPE.split()) for name in [token]
+    ]  # fmt: skip
+    events = [schema.normalize(r, seq=r["i"]) for r in records]
+
+    def matches(batch: int, skipping: bool) -> tuple[list[str], dict]:
+        detector = Detector(
+            [Rule(r, r, compile_query(RULES[r])) for r in RULES],
+            registry.get("predicate_runtime", "python").factory(),
+            schema,
+            sequence_engine=registry.get("sequence_engine", "nfa").factory,
+            store=MemoryStore(),
+        )
+        assert detector._skipping is not None
+        if not skipping:
+            detector._skipping = None
+        out = []
+        for start in range(0, len(events), batch):
+            out += detector.process(events[start : start + batch])
+        out += detector.finish()
+        found = [f"{m.rule_id}@{m.emitted_seq}" for m in out]
+        return found, detector.compiled[0][0].stats()
+
+    expected, plain = matches(64, False)
+    assert any(m.startswith("a-then-b") for m in expected)
+    for batch in (1, 3, 64):
+        got, stats = matches(batch, True)
+        assert got == expected
+        assert stats["predicates_evaluated"] < plain["predicates_evaluated"]
+    assert matches(64, True)[1]["rescanned_events"] > 0

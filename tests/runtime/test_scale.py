@@ -113,7 +113,7 @@ def test_unknown_function_and_node_fail_loudly() -> None:
 def test_source_is_readable() -> None:
     preds = [ir.Predicate(0, "r-1", 2, "process", ir.Compare("==", NAME, ir.Literal("x")))]
     source = PythonRuntime().source(preds, None)
-    assert "rule 'r-1' step 2 (predicate 0)" in source and "def _evaluate(events):" in source
+    assert "rule 'r-1' step 2 (predicate 0)" in source and "def _evaluate(events, skip=None):" in source
 
 
 def test_multiple_categories_and_any() -> None:

@@ -7,6 +7,7 @@ import time
 import types
 from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any
 
 import ahocorasick
@@ -50,9 +51,10 @@ class CompiledPythonPredicates:
         namespace = namespace_for(self._fault)
         code = compile(self.source, "<kestrel python predicates>", "exec")
         exec(interned(code), namespace)
-        self._evaluate: Callable[[Sequence[Event]], list[Hit]] = namespace["_evaluate"]
+        self._evaluate: Callable[..., list[Hit]] = namespace["_evaluate"]
+        self._evaluate_more: Callable[..., list[Hit]] = namespace["_evaluate_more"]
         self._evaluated: list[int] = namespace["_COUNTS"]
-        self._counters = {"events": 0, "batches": 0, "hits": 0}
+        self._counters = {"events": 0, "batches": 0, "hits": 0, "rescanned_events": 0}
         self._static = {
             "predicates": len(self.predicates),
             **routes,
@@ -64,12 +66,31 @@ class CompiledPythonPredicates:
         self._faults[where] += 1
         self.last_fault = f"{where}: {type(exc).__name__}: {exc}"
 
-    def evaluate(self, events: Sequence[Event]) -> list[Hit]:
+    #: :meth:`evaluate` takes ``skip`` (see :class:`~kestrel_core.runtime.api.CompiledPredicates`)
+    skips = True
+
+    def evaluate(
+        self, events: Sequence[Event], skip: AbstractSet[int] | None = None
+    ) -> list[Hit]:
         """Every (event index, predicate id) whose condition is true, in event order and, per
-        event, in predicate id order. Never raises for an event: faults are counted."""
-        hits = self._evaluate(events)
-        self._counters["events"] += len(events)
-        self._counters["batches"] += 1
+        event, in predicate id order; predicates in ``skip`` are not evaluated. Never raises for
+        an event: faults are counted."""
+        hits = self._evaluate(events, skip)
+        counters = self._counters
+        counters["events"] += len(events)
+        counters["batches"] += 1
+        counters["hits"] += len(hits)
+        return hits
+
+    def evaluate_more(self, events: Sequence[Event], start: int, ids: Sequence[int]) -> list[Hit]:
+        """After ``evaluate(events, skip)``: the hits of ``ids`` (skipped then) over
+        ``events[start:]``, event indexes counted from ``events[0]``; the flat views of the
+        first pass are read again, and each predicate is run on the events of its category."""
+        by_category: dict[str | None, list[int]] = {}
+        for p in ids:
+            by_category.setdefault(self.predicates[p].category, []).append(p)
+        hits = self._evaluate_more(events, start, by_category)
+        self._counters["rescanned_events"] += len(events) - start
         self._counters["hits"] += len(hits)
         return hits
 

@@ -8,7 +8,7 @@ Layout of the generated source (read it with ``kestrel compile --emit python``):
     _E0_0 = {'c:\\x.exe': (17,)}           # routing tables (see .index), automata, caches
     _RT_0 = {'process.name': (_route_0_3, _K0_3)}  # per category: field -> router, its cache
     _FLAT = _flat_view([...])                # every field the rules read
-    def _evaluate(events): ...               # the batch loop
+    def _evaluate(events, skip=None): ...    # the batch loop
 
 Per event the loop reads every field the rules name in one walk over the event (``ff``, a
 dict from dotted name to value, see :class:`~kestrel_core.events.fields.FlatView`), so a field
@@ -408,21 +408,50 @@ class ModuleBuilder:
             ]
         else:
             loop = [
-                "def _evaluate(events):",
-                "    'Every (event index, predicate id) whose condition is true.'",
+                "def _evaluate(events, skip=None):",
+                "    'Every (event index, predicate id) whose condition holds, but skip.'",
                 "    out = []",
                 "    evaluated = 0",
+                "    views = _VIEWS[0] = [] if skip else None",
                 "    for i, e in enumerate(events):",
                 "        f = e.fields",
                 "        ff = _FLAT(f)",
+                "        if views is not None:",
+                "            views.append(ff)",
                 "        c = _route(e.categories, ff)",
                 "        if not c:",
                 "            continue",
                 "        h = []",
-                "        evaluated += _call_candidates(c, _NEED, _FN, f, ff, e, h, _fault)",
+                "        evaluated += _call_candidates(c, _NEED, _FN, f, ff, e, h, _fault, skip)",
                 "        if h:",
                 "            if len(h) > 1:",
                 "                h.sort()",
+                "            for p in h:",
+                "                out.append((i, p))",
+                "    _COUNTS[0] += evaluated",
+                "    return out",
+                "",
+                "",
+                "def _evaluate_more(events, start, by_category):",
+                "    # After _evaluate(events, skip): the hits over events[start:] of the",
+                "    # predicates of by_category (category or None -> ids), on that pass's views.",
+                "    out = []",
+                "    evaluated = 0",
+                "    views = _VIEWS[0]",
+                "    anywhere = by_category.get(None, ())",
+                "    for i in range(start, len(events)):",
+                "        e = events[i]",
+                "        cats = e.categories",
+                "        c = list(anywhere)",
+                "        for cat in cats:",
+                "            c += by_category.get(cat, ())",
+                "        if not c:",
+                "            continue",
+                "        h = []",
+                "        f = e.fields",
+                "        evaluated += _call_candidates(c, _NEED, _FN, f, views[i], e, h, _fault)",
+                "        if h:",
+                "            h.sort()",
                 "            for p in h:",
                 "                out.append((i, p))",
                 "    _COUNTS[0] += evaluated",
@@ -448,7 +477,7 @@ class ModuleBuilder:
             "\n".join(self.tables),
             "_CATS = {\n" + "\n".join(categories) + "\n}\n_ANY = " + anywhere,
             "\n".join(registry),
-            flat + "\n_COUNTS = [0]",
+            flat + "\n_COUNTS = [0]\n_VIEWS = [None]",
             "\n".join(routing),
             "\n".join(loop),
         ]

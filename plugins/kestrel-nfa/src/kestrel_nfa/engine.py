@@ -83,6 +83,11 @@ class NfaEngine:
             for step in matcher.inert_steps
         }
         self._needs_all_events = trailing
+        self._idle_changes = [0]
+        for matcher in self._inert.values():
+            matcher.idle_changes = self._idle_changes
+        self._idle_seen = -1
+        self._idle: frozenset[tuple[str, int]] = frozenset()
         # The event-time watermark and the arrival counter live in the store's metadata (one
         # dict, updated in place), so a durable store checkpoints them with the partials.
         meta = store.get_meta(_META)
@@ -97,6 +102,16 @@ class NfaEngine:
         windows of trailing missing events (``[a] ![b]``) so those matches come out promptly.
         Without them such matches still come out, on a later hit or at :meth:`finish`."""
         return self._needs_all_events
+
+    def idle_steps(self) -> frozenset[tuple[str, int]]:
+        """The (rule id, step) pairs whose hits change nothing now: the inert steps of the
+        sequences that hold no partial. Until one of those starts a partial, their hits are
+        dropped unseen, so the caller need not evaluate them (the detector passes them to the
+        predicate runtime as ``skip``). The same object until it changes."""
+        if self._idle_seen != self._idle_changes[0]:
+            self._idle_seen = self._idle_changes[0]
+            self._idle = frozenset(pair for pair, m in self._inert.items() if not m.held)
+        return self._idle
 
     @property
     def rule_ids(self) -> list[str]:

@@ -130,6 +130,9 @@ class SequenceMatcher:
         #: lone hit on the until step) change nothing and are skipped before their keys are
         #: computed.
         self.held = held_keys(store.stats(), plan.rule_id) if held is None else held
+        #: Bumped whenever ``held`` goes from 0 to 1 or back (the engine shares one counter
+        #: between its matchers to know when :meth:`NfaEngine.idle_steps` changes).
+        self.idle_changes = [0]
 
     # -- per event ---------------------------------------------------------------------------
 
@@ -396,9 +399,13 @@ class SequenceMatcher:
             if existed:
                 self.store.delete(self.plan.rule_id, key)
                 self.held -= 1
+                if not self.held:
+                    self.idle_changes[0] += 1
             return
         if not existed:
             self.held += 1
+            if self.held == 1:
+                self.idle_changes[0] += 1
         maxspan = self.plan.maxspan
         deadline = None if maxspan is None or earliest is None else earliest + maxspan
         self.store.put(self.plan.rule_id, key, st, size=size, deadline=deadline)
@@ -407,6 +414,8 @@ class SequenceMatcher:
         """The store handed back an entry whose deadline passed: drop what can no longer
         complete, accept candidates whose trailing window closed, store the rest."""
         self.held -= 1  # the store removed the entry
+        if not self.held:
+            self.idle_changes[0] += 1
         maxspan = self.plan.maxspan
         if maxspan is None:  # pragma: no cover - entries without maxspan carry no deadline
             self._save(key, st, False)
