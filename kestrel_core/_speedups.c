@@ -5,9 +5,9 @@
  *       FlatView's walk over an event (kestrel_core/events/fields.py, FlatView._walk).
  *   route(table, ff, candidates)
  *       The router's pass over the fields an event holds (kestrel_core/runtime/python/module.py).
- *   candidate_ids(candidates, need, ff)
+ *   candidate_ids(candidates, need, ff[, skip])
  *       The router's answer for one event: distinct candidates holding their fields, sorted.
- *   call_candidates(candidates, need, functions, f, ff, e, hits, fault)
+ *   call_candidates(candidates, need, functions, f, ff, e, hits, fault[, skip])
  *       The calls of one event's candidate predicates, each once, when it holds their fields;
  *       a predicate compiled to a program (kestrel_core/runtime/python/program.py) is run by
  *       the evaluator below instead of being called.
@@ -720,21 +720,30 @@ error:
     return NULL;
 }
 
-/* candidate_ids(candidates, need, ff): the distinct ids of ``candidates`` whose needed fields
- * (``need[id]``, a set of names) ``ff`` holds, ascending, as a tuple (the router's answer for
- * the runtimes that evaluate predicates themselves). */
+/* candidate_ids(candidates, need, ff[, skip]): the distinct ids of ``candidates`` but those
+ * in ``skip`` whose needed fields (``need[id]``, a set of names) ``ff`` holds, ascending, as a
+ * tuple (the router's answer for the runtimes that evaluate predicates themselves). */
 static PyObject *
 speedups_candidate_ids(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || !PyList_CheckExact(args[0]) || !PyDict_CheckExact(args[1]) ||
-        !PyDict_CheckExact(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "candidate_ids(candidates: list, need: dict, ff: dict)");
+    if ((nargs != 3 && nargs != 4) || !PyList_CheckExact(args[0]) ||
+        !PyDict_CheckExact(args[1]) || !PyDict_CheckExact(args[2]) ||
+        (nargs == 4 && args[3] != Py_None && !PyAnySet_Check(args[3]))) {
+        PyErr_SetString(PyExc_TypeError,
+                        "candidate_ids(candidates: list, need: dict, ff: dict[, skip: set])");
         return NULL;
     }
     PyObject *need = args[1], *ff = args[2];
     PyObject *unique = PySet_New(args[0]);
     if (unique == NULL)
         return NULL;
+    if (nargs == 4 && args[3] != Py_None) { /* unique -= skip */
+        PyObject *rest = PyNumber_InPlaceSubtract(unique, args[3]);
+        Py_DECREF(unique);
+        if (rest == NULL)
+            return NULL;
+        unique = rest;
+    }
     PyObject *it = PyObject_GetIter(unique);
     Py_DECREF(unique);
     PyObject *kept = it ? PyList_New(0) : NULL;
@@ -783,8 +792,8 @@ static PyMethodDef speedups_methods[] = {
      "call_candidates(candidates, need, functions, f, ff, e, hits, fault[, skip]): one "
      "event's candidate predicates but those in skip, natively; returns the number of calls."},
     {"candidate_ids", (PyCFunction)(void (*)(void))speedups_candidate_ids, METH_FASTCALL,
-     "candidate_ids(candidates, need, ff): the distinct candidates whose needed fields ff "
-     "holds, ascending, as a tuple."},
+     "candidate_ids(candidates, need, ff[, skip]): the distinct candidates (but those in "
+     "skip) whose needed fields ff holds, ascending, as a tuple."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -54,7 +54,8 @@ class IdleSkipping:
     Skipping them must not lose a hit the engine would have used: when a step that can start a
     partial of such a rule hits at event ``i`` of the batch, the rule's skipped predicates are
     evaluated over the events after ``i`` (at ``i`` itself the engine drops them: it decides
-    what is idle before it applies an event's hits).
+    what is idle before it applies an event's hits). The rules started in one batch share one
+    such pass, from the first start.
     """
 
     def __init__(self, engine: Any, predicates: Sequence[Predicate]) -> None:
@@ -93,13 +94,16 @@ class IdleSkipping:
             rule_id = rule_of[p]
             if rule_id in by_rule and rule_id not in started:
                 started[rule_id] = i
-        last = len(events) - 1
-        extra = []
-        for rule_id, i in started.items():
-            if i < last:
-                extra += compiled.evaluate_more(events, i + 1, sorted(by_rule[rule_id]))
-        if extra:
-            hits = sorted(hits + extra)
+        if not started:
+            return hits
+        # One more pass for all of them, from the first start: a hit of a rule before its own
+        # start is on a step still idle there, which the engine drops as it would have.
+        first = min(started.values()) + 1
+        if first < len(events):
+            ids = sorted(frozenset().union(*(by_rule[r] for r in started)))
+            extra = compiled.evaluate_more(events, first, ids)
+            if extra:
+                hits = sorted(hits + extra)
         return hits
 
 

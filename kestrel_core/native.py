@@ -44,11 +44,14 @@ def route_fields_py(table: dict, ff: dict, candidates: list) -> None:
             candidates += entry[1] if router is None else router(value)
 
 
-def candidate_ids_py(candidates: list, need: dict, ff: dict) -> tuple[int, ...]:
-    """The distinct ``candidates`` whose ``need[p]`` (a set of dotted names) ``ff`` holds all
-    of, ascending (the router's answer for one event)."""
+def candidate_ids_py(
+    candidates: list, need: dict, ff: dict, skip: AbstractSet[int] | None = None
+) -> tuple[int, ...]:
+    """The distinct ``candidates`` not in ``skip`` whose ``need[p]`` (a set of dotted names)
+    ``ff`` holds all of, ascending (the router's answer for one event)."""
     keys = ff.keys()
-    return tuple(sorted(p for p in set(candidates) if need[p] <= keys))
+    wanted = set(candidates) if skip is None else set(candidates) - skip
+    return tuple(sorted(p for p in wanted if need[p] <= keys))
 
 
 def call_candidates_py(

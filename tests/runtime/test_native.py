@@ -296,11 +296,17 @@ def test_only_texts_over_the_glob_budget_go_to_re2(call: Any) -> None:
 
 @needs_extension
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.integers(0, 5), max_size=12), st.sets(st.sampled_from(["a", "b", "c"])))
-def test_native_candidate_ids_equal_the_python_ones(candidates: list, present: set) -> None:
+@given(st.lists(st.integers(0, 5), max_size=12), st.sets(st.sampled_from(["a", "b", "c"])),
+       st.none() | st.frozensets(st.integers(0, 5)))
+def test_native_candidate_ids_equal_the_python_ones(
+    candidates: list, present: set, skip: frozenset | None
+) -> None:
     _functions, need, _faults = _predicates()
     ff = dict.fromkeys(present, 1)
-    got = _speedups.candidate_ids(list(candidates), need, ff)
-    assert got == native.candidate_ids_py(list(candidates), need, ff)
+    got = _speedups.candidate_ids(list(candidates), need, ff, skip)
+    assert got == native.candidate_ids_py(list(candidates), need, ff, skip)
+    assert not set(got) & (skip or set())
+    if skip is None:
+        assert got == _speedups.candidate_ids(list(candidates), need, ff)
     assert list(got) == sorted(set(got))
     assert all(need[p] <= ff.keys() for p in got)

@@ -390,7 +390,7 @@ class ModuleBuilder:
         ]
         if self.router:
             loop = [
-                "def _route_events(events):",
+                "def _route_events(events, skip=None):",
                 "    'Per event, the sorted ids of the predicates that may be true on it.'",
                 "    out = []",
                 "    n = 0",
@@ -398,7 +398,7 @@ class ModuleBuilder:
                 "        ff = _FLAT(e.fields)",
                 "        c = _route(e.categories, ff)",
                 "        if c:",
-                "            c = _candidate_ids(c, _NEED, ff)",
+                "            c = _candidate_ids(c, _NEED, ff, skip)",
                 "            n += len(c)",
                 "        else:",
                 "            c = ()",

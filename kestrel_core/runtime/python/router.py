@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
@@ -51,9 +52,12 @@ class Router:
         """Candidates handed out so far."""
         return self._counts[0]
 
-    def candidates(self, events: Sequence[Event]) -> list[tuple[int, ...]]:
-        """Per event (in order), the ids of the predicates that may be true on it."""
-        return self._candidates(events)
+    def candidates(
+        self, events: Sequence[Event], skip: AbstractSet[int] | None = None
+    ) -> list[tuple[int, ...]]:
+        """Per event (in order), the ids of the predicates that may be true on it (but those
+        in ``skip``)."""
+        return self._candidates(events, skip)
 
     def stats(self) -> dict[str, Any]:
         """How many candidates were handed out in all, and how the predicates are routed."""
@@ -63,8 +67,10 @@ class Router:
 class CandidateSource(Protocol):
     """Anything with :meth:`Router.candidates` (a router, or a fixed one in tests)."""
 
-    def candidates(self, events: Sequence[Event]) -> list[tuple[int, ...]]:
-        """Per event, the ids of the predicates that may be true on it."""
+    def candidates(
+        self, events: Sequence[Event], skip: AbstractSet[int] | None = None
+    ) -> list[tuple[int, ...]]:
+        """Per event, the ids of the predicates that may be true on it (but those in skip)."""
         ...
 
 
@@ -73,14 +79,23 @@ def routes_for(
     events: Sequence[Event],
     make: Callable[[tuple[str, ...], tuple[int, ...]], T],
     cache: dict[tuple[tuple[str, ...], tuple[int, ...]], T],
+    skip: AbstractSet[int] | None = None,
+    only: Sequence[int] | None = None,
 ) -> list[T]:
     """Per event, a runtime's route for it: ``make(categories, candidates)``, made once per
     distinct pair and kept in ``cache`` (emptied past :data:`MAX_ROUTES` entries). What an event
-    evaluates depends only on these two, and few pairs recur in a stream."""
+    evaluates depends only on these two, and few pairs recur in a stream. ``skip``: ids the
+    router leaves out; ``only``: these ids (ascending) are every event's candidates instead of
+    the router's (``make`` still drops those of other categories)."""
     if len(cache) > MAX_ROUTES:
         cache.clear()
     out: list[T] = []
-    for event, found in zip(events, router.candidates(events), strict=True):
+    if only is not None:
+        fixed = tuple(only)
+        found_all: list[tuple[int, ...]] = [fixed] * len(events)
+    else:
+        found_all = router.candidates(events) if skip is None else router.candidates(events, skip)
+    for event, found in zip(events, found_all, strict=True):
         key = (event.categories, found)
         route = cache.get(key)
         if route is None:

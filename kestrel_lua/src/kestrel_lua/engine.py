@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -123,6 +124,10 @@ class CompiledEql:
         self.routing = "off"
         self.routing_faults = 0
         self.planner = self._planner(generated.columns) if routing else None
+        #: a predicate id's position (the id the router and the Lua tables use)
+        self._position = {p.id: i for i, p in enumerate(self.predicates)}
+        #: the predicate ids the last :meth:`run` passed over
+        self.last_skipped: frozenset[int] = frozenset()
 
     def _planner(self, columns: Sequence[frozenset[int]]) -> Planner | None:
         """The router over the predicates (by position); ``None`` (unrouted) if it fails."""
@@ -135,25 +140,55 @@ class CompiledEql:
             return None
         return Planner(router, [p.category for p in local], columns)
 
-    def run(self, events: Sequence[Event]) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
-        """Hits ``(event index, predicate id)`` (unsorted); faults ``(predicate id, message)``."""
+    def run(
+        self,
+        events: Sequence[Event],
+        skip: AbstractSet[int] | None = None,
+        only: Sequence[int] | None = None,
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
+        """Hits ``(event index, predicate id)`` (unsorted); faults ``(predicate id, message)``.
+
+        ``skip``: predicate ids not to evaluate where the batch is routed (:attr:`last_skipped`
+        says which were); ``only``: evaluate just these ids, on the events of their category."""
+        if only is None:
+            self.last_skipped = frozenset()
         if not self.predicates or not events:
             return [], []
-        plan = self._plan(events)
+        local_skip = local_only = None
+        if only is not None:
+            local_only = sorted(self._position[p] for p in only if p in self._position)
+            if not local_only:
+                return [], []
+        elif skip:
+            local_skip = frozenset(self._position[p] for p in skip if p in self._position)
+        plan = self._plan(events, local_skip, local_only)
         if plan is not None:
+            if local_skip:
+                self.last_skipped = frozenset(p for p in skip if p in self._position)  # type: ignore[union-attr]
             return self._routed(events, plan)
+        if only is not None:  # the router failed: everything, unrouted, keeping those wanted
+            kept = self.last_skipped
+            found, faults = self.run(events)
+            self.last_skipped = kept
+            wanted = set(only)
+            return [h for h in found if h[1] in wanted], faults
         self.evaluated += len(events) * len(self.predicates)
         columns, index = self.plan.build(events, self.values)
         out = self._run(self._P, self._ids, self._cats, index, columns, self.quarantine)
         return self._results(range(len(events)), *out)
 
-    def _plan(self, events: Sequence[Event]) -> Plan | None:
+    def _plan(
+        self,
+        events: Sequence[Event],
+        skip: AbstractSet[int] | None = None,
+        only: Sequence[int] | None = None,
+    ) -> Plan | None:
         """The routed plan of a batch; ``None`` (evaluate unrouted) without routing or when the
         router fails on the batch (counted in :attr:`routing_faults`)."""
         if self.planner is None:
             return None
         try:
-            return self.planner.plan(events)
+            return self.planner.plan(events, skip, only)
         except Exception as exc:  # the batch is still evaluated, just unrouted
             self.routing_faults += 1
             self.routing = f"on; last fault: {type(exc).__name__}: {exc}"

@@ -11,6 +11,7 @@ so it is worked out once per distinct pair and cached.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 import attrs
@@ -60,10 +61,17 @@ class Planner:
         self.columns = [frozenset(c) for c in columns]
         self._routes: dict[tuple[tuple[str, ...], tuple[int, ...]], Route] = {}
 
-    def plan(self, events: Sequence[Event]) -> Plan:
-        """The work of ``events``: route each event through the cache."""
+    def plan(
+        self,
+        events: Sequence[Event],
+        skip: AbstractSet[int] | None = None,
+        only: Sequence[int] | None = None,
+    ) -> Plan:
+        """The work of ``events``: route each event through the cache (ids as the router sees
+        them: ``skip`` left out, or ``only`` these; see :func:`routes_for`)."""
         plan = Plan()
-        for e, route in enumerate(routes_for(self.router, events, self._route, self._routes)):
+        routes = routes_for(self.router, events, self._route, self._routes, skip, only)
+        for e, route in enumerate(routes):
             if route.positions:
                 plan.rows.append(e)
                 plan.positions.append(route.positions)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,15 +102,42 @@ class CompiledLua:
         if pid not in self._packages:
             self.eql.quarantine_predicate(pid)
 
-    def evaluate(self, events: Sequence[Event]) -> list[tuple[int, int]]:
-        """Every (event index, predicate id) whose condition is true; never raises."""
+    #: :meth:`evaluate` takes ``skip`` (see :class:`kestrel_core.runtime.api.CompiledPredicates`)
+    skips = True
+
+    def evaluate(
+        self, events: Sequence[Event], skip: AbstractSet[int] | None = None
+    ) -> list[tuple[int, int]]:
+        """Every (event index, predicate id) whose condition is true (predicates in ``skip``
+        are passed over where the batch is routed); never raises."""
         self.batches += 1
         self.events += len(events)
         self.evaluations += len(events) * len(self.predicates)
         self.captures, self.emitted = {}, []
+        hits = self._run_eql(events, skip, None)
+        for pred in self._package_preds:
+            if pred.id not in self.quarantined:
+                hits.extend(self._run_package(pred, events))
+        hits.sort()
+        return hits
+
+    def evaluate_more(
+        self, events: Sequence[Event], start: int, ids: Sequence[int]
+    ) -> list[tuple[int, int]]:
+        """After ``evaluate(events, skip)``: the hits over ``events[start:]`` of those of
+        ``ids`` it passed over (event indexes counted from ``events[0]``)."""
+        wanted = [p for p in ids if p in self.eql.last_skipped]
+        if not wanted or start >= len(events):
+            return []
+        found = self._run_eql(events[start:], None, wanted)
+        return sorted((start + e, p) for e, p in found)
+
+    def _run_eql(
+        self, events: Sequence[Event], skip: AbstractSet[int] | None, only: Sequence[int] | None
+    ) -> list[tuple[int, int]]:
         hits: list[tuple[int, int]] = []
         try:
-            found, faults = self.eql.run(events)
+            found, faults = self.eql.run(events, skip, only)
             hits.extend(found)
             for pid, message in faults:
                 self._fault(pid, "error", message)
@@ -117,10 +145,6 @@ class CompiledLua:
             self.batch_errors += 1
             self.fault_kinds["batch"] += 1
             self.last_fault[-1] = str(exc)[:500]
-        for pred in self._package_preds:
-            if pred.id not in self.quarantined:
-                hits.extend(self._run_package(pred, events))
-        hits.sort()
         return hits
 
     def _run_package(self, pred: ir.Predicate, events: Sequence[Event]) -> list[tuple[int, int]]:

@@ -11,6 +11,7 @@ categories and its candidates, so it is worked out once per distinct pair and ca
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 import attrs
@@ -72,10 +73,17 @@ class Planner:
         self.subset = subset
         self._routes: dict[tuple[tuple[str, ...], tuple[int, ...]], Route] = {}
 
-    def plan(self, events: Sequence[Event]) -> Plan:
-        """The work of ``events``: route each event through the cache."""
+    def plan(
+        self,
+        events: Sequence[Event],
+        skip: AbstractSet[int] | None = None,
+        only: Sequence[int] | None = None,
+    ) -> Plan:
+        """The work of ``events``: route each event through the cache (ids as the router sees
+        them: ``skip`` left out, or ``only`` these; see :func:`routes_for`)."""
         plan = Plan()
-        for e, route in enumerate(routes_for(self.router, events, self._route, self._routes)):
+        routes = routes_for(self.router, events, self._route, self._routes, skip, only)
+        for e, route in enumerate(routes):
             if route.subset is not None:
                 plan.rows.append(e)
                 plan.candidates.append(route.wasm)

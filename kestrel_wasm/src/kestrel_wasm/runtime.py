@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,9 @@ class WasmPredicates:
         self.generated = generate(local)
         self.wat = self.generated.wat
         self._ids = [p.id for p in ir_preds]
+        #: a predicate id's local id (the router's and the module's)
+        self._local = {pid: i for i, pid in enumerate(self._ids)}
+        self._last_skipped: frozenset[int] = frozenset()
         self.host = [ir_preds[i] for i in sorted(self.generated.host_predicates)]
         self.module: BatchModule | None = None
         if self.generated.wasm_predicates:
@@ -154,25 +158,61 @@ class WasmPredicates:
         package.steps[ext.step] = pred.id
         package.categories[ext.step] = pred.category
 
-    def evaluate(self, events: Sequence[Event]) -> list[tuple[int, int]]:
-        """Every (event index, predicate id) that is true, sorted."""
+    #: :meth:`evaluate` takes ``skip`` (see :class:`kestrel_core.runtime.api.CompiledPredicates`)
+    skips = True
+
+    def evaluate(
+        self, events: Sequence[Event], skip: AbstractSet[int] | None = None
+    ) -> list[tuple[int, int]]:
+        """Every (event index, predicate id) that is true, sorted (predicates in ``skip`` are
+        passed over where the batch is routed)."""
         self.counters["events"] += len(events)
         self.counters["batches"] += 1
-        plan = self._plan(events)
-        hits = self._evaluate_all(events) if plan is None else self._evaluate_routed(events, plan)
+        self._last_skipped: frozenset[int] = frozenset()
+        local_skip = None
+        if skip:
+            local_skip = frozenset(self._local[p] for p in skip if p in self._local)
+        plan = self._plan(events, local_skip)
+        if plan is None:
+            hits = self._evaluate_all(events)
+        else:
+            if local_skip:
+                self._last_skipped = frozenset(p for p in skip if p in self._local)  # type: ignore[union-attr]
+            hits = self._evaluate_routed(events, plan)
         self._captures = {}
         for package in self.packages.values():
             hits.extend(self._run_package(package, events))
         hits.sort()
         return hits
 
-    def _plan(self, events: Sequence[Event]) -> Plan | None:
+    def evaluate_more(
+        self, events: Sequence[Event], start: int, ids: Sequence[int]
+    ) -> list[tuple[int, int]]:
+        """After ``evaluate(events, skip)``: the hits over ``events[start:]`` of those of
+        ``ids`` it passed over (event indexes counted from ``events[0]``)."""
+        wanted = [p for p in ids if p in self._last_skipped]
+        if not wanted or start >= len(events):
+            return []
+        rest = events[start:]
+        plan = self._plan(rest, None, sorted(self._local[p] for p in wanted))
+        if plan is None:  # the router failed: everything, unrouted, keeping those wanted
+            hits = [(e, p) for e, p in self._evaluate_all(rest) if p in set(wanted)]
+        else:
+            hits = self._evaluate_routed(rest, plan)
+        return sorted((start + e, p) for e, p in hits)
+
+    def _plan(
+        self,
+        events: Sequence[Event],
+        skip: AbstractSet[int] | None = None,
+        only: Sequence[int] | None = None,
+    ) -> Plan | None:
         """The routed plan of a batch; ``None`` (evaluate unrouted) without routing or when the
         router fails on the batch (counted in ``routing_faults``)."""
         if self.planner is None:
             return None
         try:
-            return self.planner.plan(events)
+            return self.planner.plan(events, skip, only)
         except Exception as exc:  # the batch is still evaluated, just unrouted
             self.counters["routing_faults"] += 1
             self.routing = f"on; last fault: {type(exc).__name__}: {exc}"
