@@ -107,7 +107,10 @@ def kestrel_sequence_engines() -> list[SequenceEngine]:
     ``process_batch(events, hits)`` (``hits[i]`` those of ``events[i]``, maybe empty): the same as
     ``process`` on each event in order, returning ``(index of the event, match)`` pairs; the
     detector then makes one call per batch instead of one per event. An engine whose
-    ``needs_all_events`` is true is shown every event, with or without hits.
+    ``needs_all_events`` is true is shown every event, with or without hits. ``idle_steps()``,
+    also optional, returns the ``(rule id, step)`` pairs whose hits it would drop now (later
+    steps of sequences that hold no partial); the detector then does not evaluate them, except
+    after an event of the batch that starts such a sequence.
 
     Results of all plugins are concatenated.
 
