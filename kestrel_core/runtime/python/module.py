@@ -9,7 +9,7 @@ Layout of the generated source (read it with ``kestrel compile --emit python``):
     _RT_0 = {'process.name': (_route_0_3, _K0_3)}  # per category: field -> router, its cache
     _FLAT = _flat_view([...])                # every field the rules read
     def _evaluate(events, skip=None): ...    # the batch loop
-    def _evaluate_more(events, start, ids): ...  # skipped predicates, after all, on some events
+    def _evaluate_more(events, start, by_category): ...  # skipped ones, later in the batch
 
 Per event the loop reads every field the rules name in one walk over the event (``ff``, a
 dict from dotted name to value, see :class:`~kestrel_core.events.fields.FlatView`), so a field
