@@ -104,6 +104,15 @@ def routes_for(
     return out
 
 
+def known_ids(
+    ids: AbstractSet[int] | Sequence[int], position: dict[int, int]
+) -> tuple[frozenset[int], frozenset[int]]:
+    """Of predicate ids ``ids``, those a runtime holds (keys of ``position``), and their
+    positions (the ids its router sees): how wasm and lua take the detector's ``skip``."""
+    own = frozenset(p for p in ids if p in position)
+    return own, frozenset(position[p] for p in own)
+
+
 def router_or_none(predicates: Sequence[Predicate], runtime: str) -> tuple[Router | None, str]:
     """A router over ``predicates`` and the routing status (``"on"``), or ``None`` and why
     not: a rule set the router cannot build still runs, unrouted (logged as a warning)."""

@@ -11,7 +11,7 @@ import attrs
 
 from kestrel_core import ir
 from kestrel_core.errors import CompileError
-from kestrel_core.runtime.python.router import router_or_none
+from kestrel_core.runtime.python.router import known_ids, router_or_none
 from kestrel_lua.codegen import LuaGenerator
 from kestrel_lua.columns import ColumnPlan, LuaValues
 from kestrel_lua.host import HostCallbacks, Regexes
@@ -154,17 +154,18 @@ class CompiledEql:
             self.last_skipped = frozenset()
         if not self.predicates or not events:
             return [], []
+        skipped: frozenset[int] = frozenset()
         local_skip = local_only = None
         if only is not None:
-            local_only = sorted(self._position[p] for p in only if p in self._position)
+            local_only = sorted(known_ids(only, self._position)[1])
             if not local_only:
                 return [], []
         elif skip:
-            local_skip = frozenset(self._position[p] for p in skip if p in self._position)
+            skipped, local_skip = known_ids(skip, self._position)
         plan = self._plan(events, local_skip, local_only)
         if plan is not None:
-            if local_skip:
-                self.last_skipped = frozenset(p for p in skip if p in self._position)  # type: ignore[union-attr]
+            if only is None:
+                self.last_skipped = skipped
             return self._routed(events, plan)
         if only is not None:  # the router failed: everything, unrouted, keeping those wanted
             kept = self.last_skipped

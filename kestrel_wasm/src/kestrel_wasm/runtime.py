@@ -22,7 +22,7 @@ from kestrel_core import ir
 from kestrel_core.errors import CompileError, KestrelError
 from kestrel_core.events.model import Event
 from kestrel_core.runtime.interpreter import matches
-from kestrel_core.runtime.python.router import router_or_none
+from kestrel_core.runtime.python.router import known_ids, router_or_none
 from kestrel_wasm.codegen import Generated, WatGenerator
 from kestrel_wasm.engine import Limits, WasmEngine
 from kestrel_wasm.instance import BatchModule, ModuleFault, V1Package
@@ -168,17 +168,10 @@ class WasmPredicates:
         passed over where the batch is routed)."""
         self.counters["events"] += len(events)
         self.counters["batches"] += 1
-        self._last_skipped: frozenset[int] = frozenset()
-        local_skip = None
-        if skip:
-            local_skip = frozenset(self._local[p] for p in skip if p in self._local)
-        plan = self._plan(events, local_skip)
-        if plan is None:
-            hits = self._evaluate_all(events)
-        else:
-            if local_skip:
-                self._last_skipped = frozenset(p for p in skip if p in self._local)  # type: ignore[union-attr]
-            hits = self._evaluate_routed(events, plan)
+        skipped, local_skip = known_ids(skip or (), self._local)
+        plan = self._plan(events, local_skip or None)
+        self._last_skipped = frozenset() if plan is None else skipped
+        hits = self._evaluate_all(events) if plan is None else self._evaluate_routed(events, plan)
         self._captures = {}
         for package in self.packages.values():
             hits.extend(self._run_package(package, events))
@@ -190,13 +183,13 @@ class WasmPredicates:
     ) -> list[tuple[int, int]]:
         """After ``evaluate(events, skip)``: the hits over ``events[start:]`` of those of
         ``ids`` it passed over (event indexes counted from ``events[0]``)."""
-        wanted = [p for p in ids if p in self._last_skipped]
+        wanted, local = known_ids([p for p in ids if p in self._last_skipped], self._local)
         if not wanted or start >= len(events):
             return []
         rest = events[start:]
-        plan = self._plan(rest, None, sorted(self._local[p] for p in wanted))
+        plan = self._plan(rest, None, sorted(local))
         if plan is None:  # the router failed: everything, unrouted, keeping those wanted
-            hits = [(e, p) for e, p in self._evaluate_all(rest) if p in set(wanted)]
+            hits = [(e, p) for e, p in self._evaluate_all(rest) if p in wanted]
         else:
             hits = self._evaluate_routed(rest, plan)
         return sorted((start + e, p) for e, p in hits)
